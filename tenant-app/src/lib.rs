@@ -3,6 +3,7 @@
 mod auth;
 pub mod borrower_page;
 mod branches;
+pub mod close_of_business;
 pub mod ledger;
 pub mod messaging;
 mod regulator_link;
@@ -25,6 +26,8 @@ enum ApiTag {
     Ledger,
     /// Borrower reminders: settings, templates, the outbox, opt-outs (消息中心).
     Messaging,
+    /// Close of business (日终): when it runs and what each closed date did.
+    CloseOfBusiness,
 }
 
 /// Every operation of `/api/v1`.
@@ -35,6 +38,7 @@ pub type TenantApi = (
     regulator_link::RegulatorLinkApi,
     ledger::LedgerApi,
     messaging::MessagingApi,
+    close_of_business::CloseOfBusinessApi,
 );
 
 /// The API value to serve.
@@ -46,5 +50,6 @@ pub fn api() -> TenantApi {
         regulator_link::RegulatorLinkApi,
         ledger::api(),
         messaging::api(),
+        close_of_business::CloseOfBusinessApi,
     )
 }
