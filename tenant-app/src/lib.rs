@@ -1,13 +1,14 @@
 //! The lending company's API (`/api/v1`): everything its staff do.
 
-mod auth;
+pub mod access;
+pub mod auth;
 pub mod borrower_page;
-mod branches;
+pub mod branches;
 pub mod close_of_business;
 pub mod ledger;
 pub mod messaging;
-mod regulator_link;
-mod schedule_previews;
+pub mod regulator_link;
+pub mod schedule_previews;
 
 use poem_openapi::Tags;
 
@@ -16,6 +17,8 @@ use poem_openapi::Tags;
 enum ApiTag {
     /// Staff login and sessions.
     Auth,
+    /// Users, roles and permissions, the security policy, the audit trail (权限管理).
+    Access,
     /// Branches (分支机构).
     Branches,
     /// Loan arithmetic previews.
@@ -33,6 +36,7 @@ enum ApiTag {
 /// Every operation of `/api/v1`.
 pub type TenantApi = (
     auth::StaffAuthApi,
+    access::AccessApi,
     branches::BranchesApi,
     schedule_previews::SchedulePreviewsApi,
     regulator_link::RegulatorLinkApi,
@@ -45,6 +49,7 @@ pub type TenantApi = (
 pub fn api() -> TenantApi {
     (
         auth::StaffAuthApi,
+        access::api(),
         branches::BranchesApi,
         schedule_previews::SchedulePreviewsApi,
         regulator_link::RegulatorLinkApi,
