@@ -13,7 +13,7 @@ use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 use platform::{
     jobs::{kinds, queue, tenants, Job, JobContext, JobError, JobHandler},
-    tenancy::{self, TenantRef},
+    tenancy::{self, TenantRef, TenantTx},
     AppState,
 };
 use serde_json::json;
@@ -22,7 +22,29 @@ use tenant_app::close_of_business::{self as cob, settings, ClosedDay, DayHook, T
 
 /// The hooks every close runs after the tenant's own steps.
 fn hooks() -> Vec<&'static dyn DayHook> {
-    Vec::new()
+    vec![&SnapshotHook]
+}
+
+/// The day's metric snapshot for the regulator, written through
+/// `supervision.submit_snapshot` (which takes the firm from the tenant role).
+pub struct SnapshotHook;
+
+#[async_trait::async_trait]
+impl DayHook for SnapshotHook {
+    fn name(&self) -> &'static str {
+        "regulator_snapshot"
+    }
+
+    async fn run(
+        &self,
+        tx: &mut TenantTx,
+        tenant: &TenantRef,
+        date: NaiveDate,
+    ) -> anyhow::Result<serde_json::Value> {
+        let input = tenant_app::supervision_feed::firm_input(tx, &tenant.code, date).await?;
+        supervisor_portal::snapshot::submit(&mut *tx, date, &input).await?;
+        Ok(json!({ "loans": input.loans.len(), "loan_balance": input.loan_balance }))
+    }
 }
 
 /// Closes the tenant's open dates through `through` (by hand or by job).

@@ -73,6 +73,18 @@ pub async fn ensure_account(
             .rows_affected()
         }
     };
+    if inserted == 1 {
+        // Running instances learn of the new account's roles at once.
+        let set = match kind {
+            Kind::Operator => platform::rbac::policy::PolicySet::Operators,
+            Kind::Regulator => platform::rbac::policy::PolicySet::Regulators,
+        };
+        state
+            .access
+            .changed(&set)
+            .await
+            .map_err(|e| anyhow::anyhow!("failed to announce the new account: {}", e.message))?;
+    }
     Ok((inserted == 1).then_some(pw))
 }
 

@@ -9,6 +9,7 @@ pub mod ledger;
 pub mod messaging;
 pub mod regulator_link;
 pub mod schedule_previews;
+pub mod supervision_feed;
 
 use poem_openapi::Tags;
 

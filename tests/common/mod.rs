@@ -115,6 +115,11 @@ impl TestApp {
             .execute(&self.state.pool)
             .await
             .unwrap();
+        self.state
+            .access
+            .changed(&platform::rbac::policy::PolicySet::Regulators)
+            .await
+            .unwrap();
         let (status, body) = self
             .post(
                 "/supervision/v1/auth/login",
@@ -254,6 +259,11 @@ impl TestApp {
         .execute(&self.state.pool)
         .await
         .unwrap();
+        self.state
+            .access
+            .changed(&platform::rbac::policy::PolicySet::Operators)
+            .await
+            .unwrap();
         let (status, body) = self
             .post(
                 "/ops/v1/auth/login",
