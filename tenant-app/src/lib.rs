@@ -1,10 +1,16 @@
 //! The lending company's API (`/api/v1`): everything its staff do.
 
+pub mod attachments;
 mod auth;
 pub mod borrower_page;
 mod branches;
+pub mod customers;
 pub mod ledger;
+pub mod lending_settings;
+pub mod limits;
 pub mod messaging;
+pub mod products;
+pub mod ratings;
 mod regulator_link;
 mod schedule_previews;
 
@@ -25,6 +31,12 @@ enum ApiTag {
     Ledger,
     /// Borrower reminders: settings, templates, the outbox, opt-outs (消息中心).
     Messaging,
+    /// Customers (客户管理): records, links, blacklist, hand-overs, merges, attachments.
+    Customers,
+    /// Credit rating (资信评价) and credit limits (授信额度).
+    Credit,
+    /// Loan products (贷款产品) and lending limits.
+    Products,
 }
 
 /// Every operation of `/api/v1`.
@@ -35,6 +47,9 @@ pub type TenantApi = (
     regulator_link::RegulatorLinkApi,
     ledger::LedgerApi,
     messaging::MessagingApi,
+    customers::CustomersApi,
+    (ratings::RatingsApi, limits::LimitsApi),
+    (products::ProductsApi, lending_settings::LendingSettingsApi),
 );
 
 /// The API value to serve.
@@ -46,5 +61,8 @@ pub fn api() -> TenantApi {
         regulator_link::RegulatorLinkApi,
         ledger::api(),
         messaging::api(),
+        customers::api(),
+        (ratings::RatingsApi, limits::LimitsApi),
+        (products::ProductsApi, lending_settings::LendingSettingsApi),
     )
 }
