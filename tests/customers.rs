@@ -216,3 +216,227 @@ async fn customers_are_checked_unique_and_searchable() {
         .await;
     common::assert_error(s, &e, 404, "not_found");
 }
+
+#[tokio::test]
+async fn links_form_groups_and_blacklist_handover_merge_and_attachments_work() {
+    use base64::Engine;
+    let app = common::spawn().await;
+    let t = app.tenant().await;
+    let tok = Some(t.token.as_str());
+    let a = lending_support::customer(&app, &t, 1).await;
+    let b = lending_support::customer(&app, &t, 2).await;
+    let c = lending_support::customer(&app, &t, 3).await;
+    let d = lending_support::customer(&app, &t, 4).await;
+
+    // a–b and b–c link into one group named by the smallest id; d stays alone.
+    let (s, l1) = app
+        .post(
+            &format!("/api/v1/customers/{a}/links"),
+            tok,
+            json!({"related_id": b, "kind": "family"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{l1}");
+    let (s, l2) = app
+        .post(
+            &format!("/api/v1/customers/{c}/links"),
+            tok,
+            json!({"related_id": b, "kind": "guarantor"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{l2}");
+    let (_, g) = app.get(&format!("/api/v1/customers/{c}/links"), tok).await;
+    assert_eq!(g["group_id"], a);
+    assert_eq!(g["group_members"], json!([a, b, c]));
+    let (_, p) = app
+        .get(&format!("/api/v1/customers?group_id={a}"), tok)
+        .await;
+    assert_eq!(p["total"], 3);
+    let (s, e) = app
+        .post(
+            &format!("/api/v1/customers/{b}/links"),
+            tok,
+            json!({"related_id": a, "kind": "family"}),
+        )
+        .await;
+    common::assert_error(s, &e, 409, "link_exists");
+    let (s, e) = app
+        .post(
+            &format!("/api/v1/customers/{a}/links"),
+            tok,
+            json!({"related_id": a, "kind": "family"}),
+        )
+        .await;
+    assert_field(s, &e, "related_id", "self_link");
+    let (s, e) = app
+        .post(
+            &format!("/api/v1/customers/{a}/links"),
+            tok,
+            json!({"related_id": d, "kind": "cousin"}),
+        )
+        .await;
+    assert_field(s, &e, "kind", "invalid_link_kind");
+    // Removing a–b splits: a alone, b and c a group named b.
+    let (s, _) = app
+        .delete(&format!("/api/v1/customers/{a}/links/{}", l1["id"]), tok)
+        .await;
+    assert_eq!(s, 200);
+    let (_, ca) = app.get(&format!("/api/v1/customers/{a}"), tok).await;
+    assert!(ca["group_id"].is_null(), "{ca}");
+    let (_, cc) = app.get(&format!("/api/v1/customers/{c}"), tok).await;
+    assert_eq!(cc["group_id"], b);
+
+    // Blacklist with reason and date; twice is refused; removal keeps history.
+    let (s, bl) = app
+        .post(
+            &format!("/api/v1/customers/{d}/blacklist"),
+            tok,
+            json!({"reason": "恶意逃债"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{bl}");
+    assert_eq!(bl["blacklisted"], true);
+    assert_eq!(bl["blacklist_reason"], "恶意逃债");
+    assert!(bl["blacklisted_at"].is_string());
+    let (s, e) = app
+        .post(
+            &format!("/api/v1/customers/{d}/blacklist"),
+            tok,
+            json!({"reason": "again"}),
+        )
+        .await;
+    common::assert_error(s, &e, 409, "already_blacklisted");
+    let (_, p) = app.get("/api/v1/customers?blacklisted=true", tok).await;
+    assert_eq!(p["total"], 1);
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/customers/{d}/blacklist/remove"),
+            tok,
+            json!({"reason": "已结清"}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (_, h) = app
+        .get(&format!("/api/v1/customers/{d}/blacklist"), tok)
+        .await;
+    assert_eq!(h.as_array().unwrap().len(), 2);
+
+    // Hand-over to another manager.
+    let (other_id, other) =
+        lending_support::staff(&app, &t, "manager2", &["customer_manager"]).await;
+    let (s, ho) = app
+        .post(
+            &format!("/api/v1/customers/{a}/handover"),
+            tok,
+            json!({"to_manager_id": other_id, "reason": "调岗"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{ho}");
+    assert_eq!(ho["manager_id"], other_id);
+    let (s, e) = app
+        .post(
+            &format!("/api/v1/customers/{a}/handover"),
+            tok,
+            json!({"to_manager_id": other_id, "reason": "调岗"}),
+        )
+        .await;
+    common::assert_error(s, &e, 409, "same_manager");
+    let (_, hs) = app
+        .get(&format!("/api/v1/customers/{a}/handovers"), tok)
+        .await;
+    assert_eq!(hs.as_array().unwrap().len(), 1);
+
+    // Attachments: content-addressed, typed from content, size-limited.
+    let pdf = b"%PDF-1.4\n% test file\n".to_vec();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&pdf);
+    let (s, at) = app
+        .post(
+            &format!("/api/v1/customers/{c}/attachments"),
+            tok,
+            json!({"file_name": "身份证.pdf", "category": "id_card", "content_base64": b64}),
+        )
+        .await;
+    assert_eq!(s, 201, "{at}");
+    assert_eq!(at["content_type"], "application/pdf");
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/customers/{c}/attachments"),
+            tok,
+            json!({"file_name": "copy.pdf", "content_base64": b64}),
+        )
+        .await;
+    assert_eq!(s, 201);
+    assert_eq!(count(&app, &t, "attachment_blobs").await, 1);
+    let (s, e) = app
+        .post(&format!("/api/v1/customers/{c}/attachments"), tok, json!({"file_name": "x.exe", "content_base64": base64::engine::general_purpose::STANDARD.encode(b"MZ\x90\x00binary")}))
+        .await;
+    assert_field(s, &e, "content_base64", "attachment_type_not_allowed");
+    let big = base64::engine::general_purpose::STANDARD
+        .encode([b"%PDF-".to_vec(), vec![b'a'; 1024 * 1024]].concat());
+    let (s, e) = app
+        .post(
+            &format!("/api/v1/customers/{c}/attachments"),
+            tok,
+            json!({"file_name": "big.pdf", "content_base64": big}),
+        )
+        .await;
+    assert!(s == 422 || s == 413, "{s} {e}");
+    let resp = app
+        .client
+        .get(format!(
+            "{}/api/v1/customers/{c}/attachments/{}/content",
+            app.base, at["id"]
+        ))
+        .bearer_auth(&t.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.bytes().await.unwrap().to_vec(), pdf);
+
+    // Merge of a duplicate: asked by one person, approved by a second; the
+    // duplicate's links and attachments move to the kept customer.
+    let (s, m) = app
+        .post(
+            "/api/v1/customer-merges",
+            tok,
+            json!({"source_id": c, "target_id": d, "reason": "同一人重复建档"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{m}");
+    let mid = m["id"].as_i64().unwrap();
+    let (s, e) = app
+        .post(
+            &format!("/api/v1/customer-merges/{mid}/approve"),
+            tok,
+            json!({"opinion": "同意"}),
+        )
+        .await;
+    common::assert_error(s, &e, 403, "same_person");
+    let (s, m) = app
+        .post(
+            &format!("/api/v1/customer-merges/{mid}/approve"),
+            Some(&other),
+            json!({"opinion": "同意"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{m}");
+    assert_eq!(m["status"], "approved");
+    let (_, src) = app.get(&format!("/api/v1/customers/{c}"), tok).await;
+    assert_eq!(src["status"], "merged");
+    assert_eq!(src["merged_into"], d);
+    let (_, dl) = app.get(&format!("/api/v1/customers/{d}/links"), tok).await;
+    assert_eq!(dl["group_members"], json!([b, d]));
+    let (_, da) = app
+        .get(&format!("/api/v1/customers/{d}/attachments"), tok)
+        .await;
+    assert_eq!(da.as_array().unwrap().len(), 2);
+    let (s, e) = app
+        .post(
+            &format!("/api/v1/customer-merges/{mid}/reject"),
+            Some(&other),
+            json!({"opinion": "x"}),
+        )
+        .await;
+    common::assert_error(s, &e, 409, "merge_decided");
+}
