@@ -4,6 +4,7 @@ pub mod attachments;
 mod auth;
 pub mod borrower_page;
 mod branches;
+pub mod close_of_business;
 pub mod customers;
 pub mod ledger;
 pub mod lending_settings;
@@ -31,6 +32,8 @@ enum ApiTag {
     Ledger,
     /// Borrower reminders: settings, templates, the outbox, opt-outs (消息中心).
     Messaging,
+    /// Close of business (日终): when it runs and what each closed date did.
+    CloseOfBusiness,
     /// Customers (客户管理): records, links, blacklist, hand-overs, merges, attachments.
     Customers,
     /// Credit rating (资信评价) and credit limits (授信额度).
@@ -47,6 +50,7 @@ pub type TenantApi = (
     regulator_link::RegulatorLinkApi,
     ledger::LedgerApi,
     messaging::MessagingApi,
+    close_of_business::CloseOfBusinessApi,
     customers::CustomersApi,
     (ratings::RatingsApi, limits::LimitsApi),
     (products::ProductsApi, lending_settings::LendingSettingsApi),
@@ -61,6 +65,7 @@ pub fn api() -> TenantApi {
         regulator_link::RegulatorLinkApi,
         ledger::api(),
         messaging::api(),
+        close_of_business::CloseOfBusinessApi,
         customers::api(),
         (ratings::RatingsApi, limits::LimitsApi),
         (products::ProductsApi, lending_settings::LendingSettingsApi),
