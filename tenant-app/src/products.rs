@@ -358,13 +358,15 @@ impl ProductsApi {
         match term_unit {
             "months" => {}
             "days" if method.allows_day_term() => {}
-            "days" => return Err(ApiError::validation(
-                "term_unit",
-                "day_term_not_allowed",
-                format!(
+            "days" => {
+                return Err(ApiError::validation(
+                    "term_unit",
+                    "day_term_not_allowed",
+                    format!(
                     "{method} does not accept a term in days (bullet and interest_upfront only)"
                 ),
-            )),
+                ))
+            }
             _ => {
                 return Err(ApiError::validation(
                     "term_unit",
