@@ -1,9 +1,10 @@
 //! The lending company's API (`/api/v1`): everything its staff do.
 
+pub mod access;
 pub mod attachments;
-mod auth;
+pub mod auth;
 pub mod borrower_page;
-mod branches;
+pub mod branches;
 pub mod close_of_business;
 pub mod customers;
 pub mod ledger;
@@ -12,8 +13,8 @@ pub mod limits;
 pub mod messaging;
 pub mod products;
 pub mod ratings;
-mod regulator_link;
-mod schedule_previews;
+pub mod regulator_link;
+pub mod schedule_previews;
 
 use poem_openapi::Tags;
 
@@ -22,6 +23,8 @@ use poem_openapi::Tags;
 enum ApiTag {
     /// Staff login and sessions.
     Auth,
+    /// Users, roles and permissions, the security policy, the audit trail (权限管理).
+    Access,
     /// Branches (分支机构).
     Branches,
     /// Loan arithmetic previews.
@@ -45,6 +48,7 @@ enum ApiTag {
 /// Every operation of `/api/v1`.
 pub type TenantApi = (
     auth::StaffAuthApi,
+    access::AccessApi,
     branches::BranchesApi,
     schedule_previews::SchedulePreviewsApi,
     regulator_link::RegulatorLinkApi,
@@ -60,6 +64,7 @@ pub type TenantApi = (
 pub fn api() -> TenantApi {
     (
         auth::StaffAuthApi,
+        access::api(),
         branches::BranchesApi,
         schedule_previews::SchedulePreviewsApi,
         regulator_link::RegulatorLinkApi,
