@@ -18,6 +18,12 @@ use rust_decimal::Decimal;
 
 use crate::ApiTag;
 
+/// Permissions of these endpoints.
+pub const ROUTES: &[platform::rbac::RouteRule] = &[
+    platform::rbac::RouteRule::new("GET", "/api/v1/lending-settings", "product.read"),
+    platform::rbac::RouteRule::new("PUT", "/api/v1/lending-settings", "lending_settings.write"),
+];
+
 /// One set of limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {

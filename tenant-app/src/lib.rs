@@ -1,12 +1,15 @@
 //! The lending company's API (`/api/v1`): everything its staff do.
 
 pub mod access;
+pub mod applications;
+pub mod approval;
 pub mod attachments;
 pub mod auth;
 pub mod borrower_page;
 pub mod branches;
 pub mod close_of_business;
 pub mod customers;
+pub mod inbox;
 pub mod ledger;
 pub mod lending_settings;
 pub mod limits;
@@ -43,6 +46,10 @@ enum ApiTag {
     Credit,
     /// Loan products (贷款产品) and lending limits.
     Products,
+    /// Loan applications (项目办理), approval flows and work queues (贷款审批), the staff inbox.
+    Applications,
+    /// Approval flows, decisions, work queues and the staff inbox (贷款审批).
+    Approval,
 }
 
 /// Every operation of `/api/v1`.
@@ -58,6 +65,7 @@ pub type TenantApi = (
     customers::CustomersApi,
     (ratings::RatingsApi, limits::LimitsApi),
     (products::ProductsApi, lending_settings::LendingSettingsApi),
+    approval::ApprovalApi,
 );
 
 /// The API value to serve.
@@ -74,5 +82,6 @@ pub fn api() -> TenantApi {
         customers::api(),
         (ratings::RatingsApi, limits::LimitsApi),
         (products::ProductsApi, lending_settings::LendingSettingsApi),
+        approval::api(),
     )
 }

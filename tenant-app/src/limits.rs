@@ -19,6 +19,17 @@ use rust_decimal::Decimal;
 use crate::customers::records;
 use crate::ApiTag;
 
+/// Permissions of these endpoints.
+pub const ROUTES: &[platform::rbac::RouteRule] = &[
+    platform::rbac::RouteRule::new(
+        "POST",
+        "/api/v1/customers/:id/credit-limits",
+        "credit.limit",
+    ),
+    platform::rbac::RouteRule::new("GET", "/api/v1/customers/:id/credit-limits", "credit.read"),
+    platform::rbac::RouteRule::new("POST", "/api/v1/credit-limits/:id/close", "credit.limit"),
+];
+
 /// A credit limit.
 #[derive(Debug, Clone, Object, sqlx::FromRow)]
 pub struct CreditLimit {
@@ -193,7 +204,7 @@ impl LimitsApi {
             ));
         }
         let mut tx = tenancy::begin(&state.pool, auth.tenant()?).await?;
-        let customer = records::load(&mut tx, id.0, true).await?;
+        let customer = records::load_scoped(&mut tx, &auth, id.0, true).await?;
         if customer.status == "merged" {
             return Err(ApiError::conflict(
                 "customer_merged",
@@ -270,7 +281,7 @@ impl LimitsApi {
         id: Path<i64>,
     ) -> ApiResult<Json<Vec<CreditLimit>>> {
         let mut tx = tenancy::begin(&state.pool, auth.tenant()?).await?;
-        records::load(&mut tx, id.0, false).await?;
+        records::load_scoped(&mut tx, &auth, id.0, false).await?;
         let items = sqlx::query_as(&format!(
             "select {COLS} from credit_limits where customer_id = $1 order by id desc"
         ))
@@ -301,6 +312,7 @@ impl LimitsApi {
         .fetch_optional(&mut *tx)
         .await?
         .ok_or_else(|| ApiError::not_found("credit limit"))?;
+        records::load_scoped(&mut tx, &auth, before.customer_id, false).await?;
         if before.status == "closed" {
             return Err(ApiError::conflict(
                 "credit_limit_closed",

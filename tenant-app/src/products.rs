@@ -34,6 +34,14 @@ use rust_decimal::Decimal;
 
 use crate::{lending_settings, schedule_previews::engine_error, ApiTag};
 
+/// Permissions of these endpoints.
+pub const ROUTES: &[platform::rbac::RouteRule] = &[
+    platform::rbac::RouteRule::new("POST", "/api/v1/products", "product.write"),
+    platform::rbac::RouteRule::new("GET", "/api/v1/products", "product.read"),
+    platform::rbac::RouteRule::new("GET", "/api/v1/products/:id", "product.read"),
+    platform::rbac::RouteRule::new("POST", "/api/v1/products/:id/retire", "product.write"),
+];
+
 /// A product fee.
 #[derive(Debug, Clone, Object)]
 pub struct ProductFee {

@@ -25,6 +25,14 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use crate::customers::records;
 use crate::ApiTag;
 
+/// Permissions of these endpoints.
+pub const ROUTES: &[platform::rbac::RouteRule] = &[
+    platform::rbac::RouteRule::new("POST", "/api/v1/rating-models", "credit.model"),
+    platform::rbac::RouteRule::new("GET", "/api/v1/rating-models", "credit.read"),
+    platform::rbac::RouteRule::new("POST", "/api/v1/customers/:id/ratings", "credit.rate"),
+    platform::rbac::RouteRule::new("GET", "/api/v1/customers/:id/ratings", "credit.read"),
+];
+
 /// A choice of an options item.
 #[derive(Debug, Clone, Object)]
 pub struct RatingOption {
@@ -446,7 +454,7 @@ impl RatingsApi {
         body: Json<NewRating>,
     ) -> ApiResult<CreatedRating> {
         let mut tx = tenancy::begin(&state.pool, auth.tenant()?).await?;
-        records::load(&mut tx, id.0, true).await?;
+        records::load_scoped(&mut tx, &auth, id.0, true).await?;
         let model = load_model(&mut tx, body.model_id)
             .await?
             .filter(|m| m.status == "active")
@@ -503,7 +511,7 @@ impl RatingsApi {
         id: Path<i64>,
     ) -> ApiResult<Json<Vec<Rating>>> {
         let mut tx = tenancy::begin(&state.pool, auth.tenant()?).await?;
-        records::load(&mut tx, id.0, false).await?;
+        records::load_scoped(&mut tx, &auth, id.0, false).await?;
         let rows: Vec<RatingRow> = sqlx::query_as(&format!(
             "select {RATING_COLS} from credit_ratings where customer_id = $1 order by id desc"
         ))

@@ -53,8 +53,28 @@ pub async fn staff(app: &TestApp, t: &TestTenant, username: &str, roles: &[&str]
     (id, token)
 }
 
-/// Gives a user roles (by role code).
-pub async fn grant_roles(_app: &TestApp, _t: &TestTenant, _user: i64, _roles: &[&str]) {}
+/// Gives a user roles (by role code) and announces the policy change.
+pub async fn grant_roles(app: &TestApp, t: &TestTenant, user: i64, roles: &[&str]) {
+    let mut tx = platform::tenancy::begin(&app.state.pool, &t.created.tenant)
+        .await
+        .unwrap();
+    for role in roles {
+        sqlx::query("insert into user_roles (user_id, role_code) values ($1, $2)")
+            .bind(user)
+            .bind(role)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    app.state
+        .access
+        .changed(&platform::rbac::policy::PolicySet::Tenant(
+            t.created.tenant.clone(),
+        ))
+        .await
+        .unwrap();
+}
 
 /// Counts rows of a table in the tenant's schema.
 pub async fn count(app: &TestApp, t: &TestTenant, table: &str) -> i64 {

@@ -12,9 +12,24 @@ use poem_openapi::{
     ApiResponse, OpenApi,
 };
 
-use super::records::load;
+use super::records::load_scoped;
 use crate::attachments::{self, AttachmentInfo, NewAttachment};
 use crate::ApiTag;
+
+/// Permissions of these endpoints.
+pub const ROUTES: &[platform::rbac::RouteRule] = &[
+    platform::rbac::RouteRule::new(
+        "POST",
+        "/api/v1/customers/:id/attachments",
+        "customer.write",
+    ),
+    platform::rbac::RouteRule::new("GET", "/api/v1/customers/:id/attachments", "customer.read"),
+    platform::rbac::RouteRule::new(
+        "GET",
+        "/api/v1/customers/:id/attachments/:attachment_id/content",
+        "customer.read",
+    ),
+];
 
 #[derive(ApiResponse)]
 enum CreatedAttachment {
@@ -44,7 +59,7 @@ impl CustomerAttachmentsApi {
         body: Json<NewAttachment>,
     ) -> ApiResult<CreatedAttachment> {
         let mut tx = tenancy::begin(&state.pool, auth.tenant()?).await?;
-        let customer = load(&mut tx, id.0, true).await?;
+        let customer = load_scoped(&mut tx, &auth, id.0, true).await?;
         let info = attachments::store(
             &mut tx,
             "customer",
@@ -79,7 +94,7 @@ impl CustomerAttachmentsApi {
         id: Path<i64>,
     ) -> ApiResult<Json<Vec<AttachmentInfo>>> {
         let mut tx = tenancy::begin(&state.pool, auth.tenant()?).await?;
-        load(&mut tx, id.0, false).await?;
+        load_scoped(&mut tx, &auth, id.0, false).await?;
         let items = attachments::list(&mut tx, "customer", id.0).await?;
         tx.commit().await?;
         Ok(Json(items))
@@ -99,7 +114,7 @@ impl CustomerAttachmentsApi {
         attachment_id: Path<i64>,
     ) -> ApiResult<Attachment<Vec<u8>>> {
         let mut tx = tenancy::begin(&state.pool, auth.tenant()?).await?;
-        load(&mut tx, id.0, false).await?;
+        load_scoped(&mut tx, &auth, id.0, false).await?;
         let (info, bytes) =
             attachments::content(&mut tx, "customer", id.0, attachment_id.0).await?;
         tx.commit().await?;

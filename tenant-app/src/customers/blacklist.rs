@@ -9,8 +9,23 @@ use platform::{
 use poem::web::Data;
 use poem_openapi::{param::Path, payload::Json, Object, OpenApi};
 
-use super::records::{json, load, Customer};
+use super::records::{json, load, load_scoped, Customer};
 use crate::ApiTag;
+
+/// Permissions of these endpoints.
+pub const ROUTES: &[platform::rbac::RouteRule] = &[
+    platform::rbac::RouteRule::new("GET", "/api/v1/customers/:id/blacklist", "customer.read"),
+    platform::rbac::RouteRule::new(
+        "POST",
+        "/api/v1/customers/:id/blacklist",
+        "customer.blacklist",
+    ),
+    platform::rbac::RouteRule::new(
+        "POST",
+        "/api/v1/customers/:id/blacklist/remove",
+        "customer.blacklist",
+    ),
+];
 
 /// Why a customer goes on or off the blacklist.
 #[derive(Debug, Object)]
@@ -92,7 +107,7 @@ impl BlacklistApi {
         id: Path<i64>,
     ) -> ApiResult<Json<Vec<BlacklistEvent>>> {
         let mut tx = tenancy::begin(&state.pool, auth.tenant()?).await?;
-        load(&mut tx, id.0, false).await?;
+        load_scoped(&mut tx, &auth, id.0, false).await?;
         let events = sqlx::query_as(
             "select id, action, reason, created_by, created_at from customer_blacklist_events where customer_id = $1 order by id",
         )
@@ -115,7 +130,7 @@ impl BlacklistApi {
     ) -> ApiResult<Json<Customer>> {
         let reason = valid_reason(reason)?;
         let mut tx = tenancy::begin(&state.pool, auth.tenant()?).await?;
-        let before = load(&mut tx, id, true).await?;
+        let before = load_scoped(&mut tx, auth, id, true).await?;
         if before.blacklisted == add {
             return Err(if add {
                 ApiError::conflict(

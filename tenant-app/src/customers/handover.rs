@@ -9,8 +9,18 @@ use platform::{
 use poem::web::Data;
 use poem_openapi::{param::Path, payload::Json, Object, OpenApi};
 
-use super::records::{check_user, json, load, Customer};
+use super::records::{check_user, json, load, load_scoped, Customer};
 use crate::ApiTag;
+
+/// Permissions of these endpoints.
+pub const ROUTES: &[platform::rbac::RouteRule] = &[
+    platform::rbac::RouteRule::new(
+        "POST",
+        "/api/v1/customers/:id/handover",
+        "customer.handover",
+    ),
+    platform::rbac::RouteRule::new("GET", "/api/v1/customers/:id/handovers", "customer.read"),
+];
 
 /// Hand a customer to another manager.
 #[derive(Debug, Object)]
@@ -59,7 +69,7 @@ impl HandoverApi {
             ));
         }
         let mut tx = tenancy::begin(&state.pool, auth.tenant()?).await?;
-        let before = load(&mut tx, id.0, true).await?;
+        let before = load_scoped(&mut tx, &auth, id.0, true).await?;
         check_user(&mut tx, "to_manager_id", body.to_manager_id).await?;
         if before.status == "merged" {
             return Err(ApiError::conflict(
@@ -112,7 +122,7 @@ impl HandoverApi {
         id: Path<i64>,
     ) -> ApiResult<Json<Vec<HandoverRecord>>> {
         let mut tx = tenancy::begin(&state.pool, auth.tenant()?).await?;
-        load(&mut tx, id.0, false).await?;
+        load_scoped(&mut tx, &auth, id.0, false).await?;
         let items = sqlx::query_as(
             "select id, from_manager_id, to_manager_id, reason, created_by, created_at from customer_handovers where customer_id = $1 order by id",
         )

@@ -13,8 +13,19 @@ use platform::{
 use poem::web::Data;
 use poem_openapi::{param::Path, payload::Json, ApiResponse, Object, OpenApi};
 
-use super::records::load;
+use super::records::load_scoped;
 use crate::ApiTag;
+
+/// Permissions of these endpoints.
+pub const ROUTES: &[platform::rbac::RouteRule] = &[
+    platform::rbac::RouteRule::new("GET", "/api/v1/customers/:id/links", "customer.read"),
+    platform::rbac::RouteRule::new("POST", "/api/v1/customers/:id/links", "customer.write"),
+    platform::rbac::RouteRule::new(
+        "DELETE",
+        "/api/v1/customers/:id/links/:link_id",
+        "customer.write",
+    ),
+];
 
 /// A related-party link.
 #[derive(Debug, Clone, Object, sqlx::FromRow, serde::Serialize)]
@@ -121,7 +132,7 @@ impl LinksApi {
         id: Path<i64>,
     ) -> ApiResult<Json<LinksBody>> {
         let mut tx = tenancy::begin(&state.pool, auth.tenant()?).await?;
-        let c = load(&mut tx, id.0, false).await?;
+        let c = load_scoped(&mut tx, &auth, id.0, false).await?;
         let links = links_of(&mut tx, id.0).await?;
         let members = component(&mut tx, id.0).await?;
         tx.commit().await?;
@@ -169,10 +180,12 @@ impl LinksApi {
             ));
         }
         let mut tx = tenancy::begin(&state.pool, auth.tenant()?).await?;
-        load(&mut tx, id.0, true).await?;
-        load(&mut tx, body.related_id, true).await.map_err(|_| {
-            ApiError::validation("related_id", "unknown_customer", "no such customer")
-        })?;
+        load_scoped(&mut tx, &auth, id.0, true).await?;
+        load_scoped(&mut tx, &auth, body.related_id, true)
+            .await
+            .map_err(|_| {
+                ApiError::validation("related_id", "unknown_customer", "no such customer")
+            })?;
         let exists: bool = sqlx::query_scalar(
             "select exists (select 1 from customer_links where kind = $3 and
                 ((customer_id = $1 and related_id = $2) or (customer_id = $2 and related_id = $1)))",
@@ -229,7 +242,7 @@ impl LinksApi {
         link_id: Path<i64>,
     ) -> ApiResult<Json<serde_json::Value>> {
         let mut tx = tenancy::begin(&state.pool, auth.tenant()?).await?;
-        load(&mut tx, id.0, true).await?;
+        load_scoped(&mut tx, &auth, id.0, true).await?;
         let link: CustomerLink = sqlx::query_as(
             "delete from customer_links where id = $1 and (customer_id = $2 or related_id = $2)
              returning id, customer_id, related_id, kind, note, created_at",

@@ -20,8 +20,24 @@ use poem_openapi::{
 };
 
 use super::links::recompute_groups;
-use super::records::load;
+use super::records::load_scoped;
 use crate::ApiTag;
+
+/// Permissions of these endpoints.
+pub const ROUTES: &[platform::rbac::RouteRule] = &[
+    platform::rbac::RouteRule::new("POST", "/api/v1/customer-merges", "customer.merge"),
+    platform::rbac::RouteRule::new("GET", "/api/v1/customer-merges", "customer.read"),
+    platform::rbac::RouteRule::new(
+        "POST",
+        "/api/v1/customer-merges/:id/approve",
+        "customer.merge_approve",
+    ),
+    platform::rbac::RouteRule::new(
+        "POST",
+        "/api/v1/customer-merges/:id/reject",
+        "customer.merge_approve",
+    ),
+];
 
 /// A merge request.
 #[derive(Debug, Clone, Object, sqlx::FromRow, serde::Serialize)]
@@ -171,12 +187,16 @@ impl MergesApi {
             ));
         }
         let mut tx = tenancy::begin(&state.pool, auth.tenant()?).await?;
-        let source = load(&mut tx, body.source_id, true).await.map_err(|_| {
-            ApiError::validation("source_id", "unknown_customer", "no such customer")
-        })?;
-        let target = load(&mut tx, body.target_id, true).await.map_err(|_| {
-            ApiError::validation("target_id", "unknown_customer", "no such customer")
-        })?;
+        let source = load_scoped(&mut tx, &auth, body.source_id, true)
+            .await
+            .map_err(|_| {
+                ApiError::validation("source_id", "unknown_customer", "no such customer")
+            })?;
+        let target = load_scoped(&mut tx, &auth, body.target_id, true)
+            .await
+            .map_err(|_| {
+                ApiError::validation("target_id", "unknown_customer", "no such customer")
+            })?;
         if source.kind != target.kind {
             return Err(ApiError::conflict(
                 "merge_kind_mismatch",
@@ -307,8 +327,8 @@ impl MergesApi {
             ));
         }
         if approve {
-            let source = load(&mut tx, before.source_id, true).await?;
-            let target = load(&mut tx, before.target_id, true).await?;
+            let source = load_scoped(&mut tx, auth, before.source_id, true).await?;
+            let target = load_scoped(&mut tx, auth, before.target_id, true).await?;
             if source.status == "merged" || target.status == "merged" {
                 return Err(ApiError::conflict(
                     "customer_merged",

@@ -22,6 +22,14 @@ use poem_openapi::{
 use super::profile::{self, CompanyProfile, IndividualProfile};
 use crate::ApiTag;
 
+/// Permissions of these endpoints.
+pub const ROUTES: &[platform::rbac::RouteRule] = &[
+    platform::rbac::RouteRule::new("GET", "/api/v1/customers", "customer.read"),
+    platform::rbac::RouteRule::new("POST", "/api/v1/customers", "customer.write"),
+    platform::rbac::RouteRule::new("GET", "/api/v1/customers/:id", "customer.read"),
+    platform::rbac::RouteRule::new("PATCH", "/api/v1/customers/:id", "customer.write"),
+];
+
 /// A customer (客户).
 #[derive(Debug, Clone, Object)]
 pub struct Customer {
@@ -137,6 +145,18 @@ pub async fn load(tx: &mut TenantTx, id: i64, lock: bool) -> ApiResult<Customer>
         .await?;
     row.map(Customer::from)
         .ok_or_else(|| ApiError::not_found("customer"))
+}
+
+/// A customer the caller may see (branch scope); 404 otherwise.
+pub async fn load_scoped(
+    tx: &mut TenantTx,
+    auth: &StaffAuth,
+    id: i64,
+    lock: bool,
+) -> ApiResult<Customer> {
+    let c = load(tx, id, lock).await?;
+    auth.0.ensure_branch(Some(c.branch_id), "customer")?;
+    Ok(c)
 }
 
 /// A new customer.
@@ -361,6 +381,13 @@ impl CustomersApi {
             })?,
         };
         check_branch(&mut tx, "branch_id", branch_id).await?;
+        if !auth.0.can_see_branch(Some(branch_id)) {
+            return Err(ApiError::validation(
+                "branch_id",
+                "branch_out_of_scope",
+                "a customer of another branch cannot be recorded from this account",
+            ));
+        }
         let manager_id = b.manager_id.unwrap_or(user);
         check_user(&mut tx, "manager_id", manager_id).await?;
         let stored = profile::to_stored(&b.individual, &b.company);
@@ -440,7 +467,8 @@ impl CustomersApi {
         let filter = "($1::text is null or name ilike $1 or id_number ilike $1 or mobile ilike $1)
              and ($2::text is null or kind = $2) and ($3::text is null or status = $3)
              and ($4::bigint is null or branch_id = $4) and ($5::bigint is null or manager_id = $5)
-             and ($6::boolean is null or blacklisted = $6) and ($7::bigint is null or group_id = $7)";
+             and ($6::boolean is null or blacklisted = $6) and ($7::bigint is null or group_id = $7)
+             and ($8::bigint is null or branch_id = $8)";
         let mut tx = tenancy::begin(&state.pool, auth.tenant()?).await?;
         let total: i64 =
             sqlx::query_scalar(&format!("select count(*) from customers where {filter}"))
@@ -451,10 +479,11 @@ impl CustomersApi {
                 .bind(manager_id.0)
                 .bind(blacklisted.0)
                 .bind(group_id.0)
+                .bind(auth.0.branch_filter())
                 .fetch_one(&mut *tx)
                 .await?;
         let rows: Vec<Row> = sqlx::query_as(&format!(
-            "select {COLUMNS} from customers where {filter} order by id limit $8 offset $9"
+            "select {COLUMNS} from customers where {filter} order by id limit $9 offset $10"
         ))
         .bind(&pattern)
         .bind(&kind.0)
@@ -463,6 +492,7 @@ impl CustomersApi {
         .bind(manager_id.0)
         .bind(blacklisted.0)
         .bind(group_id.0)
+        .bind(auth.0.branch_filter())
         .bind(paging.limit())
         .bind(paging.offset())
         .fetch_all(&mut *tx)
@@ -484,7 +514,7 @@ impl CustomersApi {
         id: Path<i64>,
     ) -> ApiResult<Json<Customer>> {
         let mut tx = tenancy::begin(&state.pool, auth.tenant()?).await?;
-        let customer = load(&mut tx, id.0, false).await?;
+        let customer = load_scoped(&mut tx, &auth, id.0, false).await?;
         tx.commit().await?;
         Ok(Json(customer))
     }
@@ -508,7 +538,7 @@ impl CustomersApi {
         let email = valid_email(&b.email)?;
         let address = valid_address(&b.address)?;
         let mut tx = tenancy::begin(&state.pool, auth.tenant()?).await?;
-        let before = load(&mut tx, id.0, true).await?;
+        let before = load_scoped(&mut tx, &auth, id.0, true).await?;
         if before.status == "merged" {
             return Err(ApiError::conflict(
                 "customer_merged",
