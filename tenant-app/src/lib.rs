@@ -1,12 +1,21 @@
 //! The lending company's API (`/api/v1`): everything its staff do.
 
 pub mod access;
+pub mod applications;
+pub mod approval;
+pub mod attachments;
 pub mod auth;
 pub mod borrower_page;
 pub mod branches;
 pub mod close_of_business;
+pub mod customers;
+pub mod inbox;
 pub mod ledger;
+pub mod lending_settings;
+pub mod limits;
 pub mod messaging;
+pub mod products;
+pub mod ratings;
 pub mod regulator_link;
 pub mod schedule_previews;
 pub mod supervision_feed;
@@ -32,6 +41,16 @@ enum ApiTag {
     Messaging,
     /// Close of business (日终): when it runs and what each closed date did.
     CloseOfBusiness,
+    /// Customers (客户管理): records, links, blacklist, hand-overs, merges, attachments.
+    Customers,
+    /// Credit rating (资信评价) and credit limits (授信额度).
+    Credit,
+    /// Loan products (贷款产品) and lending limits.
+    Products,
+    /// Loan applications (项目办理), approval flows and work queues (贷款审批), the staff inbox.
+    Applications,
+    /// Approval flows, decisions, work queues and the staff inbox (贷款审批).
+    Approval,
 }
 
 /// Every operation of `/api/v1`.
@@ -44,6 +63,10 @@ pub type TenantApi = (
     ledger::LedgerApi,
     messaging::MessagingApi,
     close_of_business::CloseOfBusinessApi,
+    customers::CustomersApi,
+    (ratings::RatingsApi, limits::LimitsApi),
+    (products::ProductsApi, lending_settings::LendingSettingsApi),
+    approval::ApprovalApi,
 );
 
 /// The API value to serve.
@@ -57,5 +80,9 @@ pub fn api() -> TenantApi {
         ledger::api(),
         messaging::api(),
         close_of_business::CloseOfBusinessApi,
+        customers::api(),
+        (ratings::RatingsApi, limits::LimitsApi),
+        (products::ProductsApi, lending_settings::LendingSettingsApi),
+        approval::api(),
     )
 }
