@@ -2,6 +2,7 @@
 
 pub mod access;
 mod auth;
+mod filings;
 mod licences;
 mod licensing;
 mod monitoring;
@@ -18,6 +19,8 @@ enum SupervisionTag {
     Licences,
     /// Firms, metrics, thresholds and alerts.
     Monitoring,
+    /// Firm profiles and monthly filings (报送) with their deadlines.
+    Filings,
 }
 
 /// Every operation of `/supervision/v1`.
@@ -26,6 +29,7 @@ pub type SupervisionApi = (
     licences::LicencesApi,
     licensing::LicensingApi,
     monitoring::MonitoringApi,
+    filings::FilingsApi,
 );
 
 /// The API value to serve.
@@ -35,5 +39,6 @@ pub fn api() -> SupervisionApi {
         licences::LicencesApi,
         licensing::LicensingApi,
         monitoring::MonitoringApi,
+        filings::FilingsApi,
     )
 }

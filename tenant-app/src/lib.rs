@@ -3,6 +3,8 @@
 mod auth;
 pub mod borrower_page;
 mod branches;
+pub mod filings;
+pub mod firm_profile;
 pub mod ledger;
 pub mod messaging;
 mod regulator_link;
@@ -25,6 +27,8 @@ enum ApiTag {
     Ledger,
     /// Borrower reminders: settings, templates, the outbox, opt-outs (消息中心).
     Messaging,
+    /// What the company reports to the regulator: its firm profile and monthly filings (报送).
+    Supervision,
 }
 
 /// Every operation of `/api/v1`.
@@ -35,6 +39,8 @@ pub type TenantApi = (
     regulator_link::RegulatorLinkApi,
     ledger::LedgerApi,
     messaging::MessagingApi,
+    firm_profile::FirmProfileApi,
+    filings::FilingsApi,
 );
 
 /// The API value to serve.
@@ -46,5 +52,7 @@ pub fn api() -> TenantApi {
         regulator_link::RegulatorLinkApi,
         ledger::api(),
         messaging::api(),
+        firm_profile::FirmProfileApi,
+        filings::FilingsApi,
     )
 }
