@@ -3,6 +3,7 @@
 //! filing never changes (API and database), a correction is version 2 and version 1 stays;
 //! regulators see the filings of their jurisdictions with on time / late / missing, the
 //! detail as JSON, CSV and XLSX, and the difference between versions.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 mod ledger_support;

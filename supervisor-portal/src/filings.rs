@@ -448,6 +448,7 @@ impl FilingsApi {
         method = "get",
         operation_id = "get_filing_version"
     )]
+    #[allow(clippy::too_many_arguments)]
     async fn version(
         &self,
         state: Data<&AppState>,
