@@ -5,9 +5,9 @@
 -- real snapshot; each firm's copy varies its net assets, so the figures differ per firm.
 -- Placeholders replaced by the runner: {{prefix}} {{jurisdiction}} {{firms}} {{days}} {{end}}.
 
-insert into platform.tenants (code, name, schema_name, role_name, jurisdiction, status)
+insert into platform.tenants (code, name, schema_name, role_name, jurisdiction, status, closed_at)
 select format('{{prefix}}%s', lpad(i::text, 5, '0')), format('基准小贷 %s', i),
-       format('{{prefix}}s%s', i), format('{{prefix}}r%s', i), '{{jurisdiction}}', 'closed'
+       format('{{prefix}}s%s', i), format('{{prefix}}r%s', i), '{{jurisdiction}}', 'closed', now()
   from generate_series(1, {{firms}}) i
 on conflict do nothing;
 

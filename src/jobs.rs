@@ -10,8 +10,7 @@ use platform::{
 };
 use tenant_app::messaging::dispatch::{DispatchJob, Dispatcher};
 
-/// Every handler of this binary. Close of business (`cob`) and the
-/// regulator's snapshot register here when they exist.
+/// Every handler of this binary.
 pub fn registry(state: &AppState) -> anyhow::Result<Registry> {
     let config = &state.config;
     let dispatcher = Dispatcher::new(Providers::from_config(config)?, config.messaging.clone());
@@ -24,7 +23,9 @@ pub fn registry(state: &AppState) -> anyhow::Result<Registry> {
                 retention_days: config.jobs.retention_days,
             },
         )
-        .register(kinds::TENANTS_SWEEP, platform::lifecycle::SweepJob);
+        .register(kinds::TENANTS_SWEEP, platform::lifecycle::SweepJob)
+        .register(kinds::COB_SCHEDULE, crate::close_of_business::ScheduleJob)
+        .register(kinds::COB, crate::close_of_business::CobJob);
     Ok(registry)
 }
 
@@ -51,6 +52,13 @@ pub fn periodics(state: &AppState) -> Vec<Periodic> {
             &state.config.subscription.sweep_cron,
             Scope::Global,
             Duration::from_secs(86_400),
+            jobs.max_attempts,
+        ),
+        Periodic::new(
+            kinds::COB_SCHEDULE,
+            &jobs.cob_cron,
+            Scope::Global,
+            Duration::from_secs(300),
             jobs.max_attempts,
         ),
     ]

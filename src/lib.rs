@@ -4,4 +4,5 @@
 
 pub mod app;
 pub mod cli;
+pub mod close_of_business;
 pub mod jobs;

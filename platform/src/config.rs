@@ -187,6 +187,10 @@ pub struct JobsConfig {
     pub dispatch_cron: String,
     /// Cron (with seconds) of the daily prune of finished jobs.
     pub prune_cron: String,
+    /// Cron (with seconds) of the tick that enqueues each operational
+    /// tenant's close of business once its local run time has passed (the
+    /// time itself is a tenant setting; this is how often it is looked at).
+    pub cob_cron: String,
 }
 
 /// Reminder dispatch (the outbox in each tenant schema).
@@ -308,6 +312,7 @@ max_attempts = 10
 retention_days = 14
 dispatch_cron = "0 * * * * *"
 prune_cron = "0 17 3 * * *"
+cob_cron = "0 */5 * * * *"
 
 [messaging]
 batch_size = 100
@@ -463,6 +468,7 @@ impl Config {
         for (name, cron) in [
             ("jobs.dispatch_cron", &j.dispatch_cron),
             ("jobs.prune_cron", &j.prune_cron),
+            ("jobs.cob_cron", &j.cob_cron),
         ] {
             if cron.split_whitespace().count() != 6 {
                 bail!("{name} {cron:?} must have six fields (seconds first)");

@@ -1,6 +1,7 @@
-//! Subcommands: serve, migrate, tenant, operator, regulator, jobs, schedule, demo, openapi.
+//! Subcommands: serve, migrate, tenant, operator, regulator, jobs, cob, schedule, demo, openapi.
 
 mod accounts;
+mod cob;
 mod demo;
 pub mod jobs;
 mod schedule;
@@ -50,6 +51,11 @@ pub enum Command {
     Jobs {
         #[command(subcommand)]
         command: jobs::JobsCommand,
+    },
+    /// Close of business by hand.
+    Cob {
+        #[command(subcommand)]
+        command: cob::CobCommand,
     },
     /// Compute a repayment schedule (no database needed).
     Schedule(schedule::ScheduleArgs),
@@ -113,6 +119,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     accounts::run(&state, accounts::Kind::Regulator, command).await
                 }
                 Command::Jobs { command } => jobs::run(&state, command).await,
+                Command::Cob { command } => cob::run(&state, command).await,
                 Command::Demo { addr } => demo::run(state, &addr).await,
                 Command::Schedule(_) | Command::Openapi { .. } => Ok(()),
             }

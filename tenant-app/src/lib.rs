@@ -3,6 +3,7 @@
 mod auth;
 pub mod borrower_page;
 mod branches;
+pub mod close_of_business;
 pub mod filings;
 pub mod firm_profile;
 pub mod ledger;
@@ -29,6 +30,8 @@ enum ApiTag {
     Messaging,
     /// What the company reports to the regulator: its firm profile and monthly filings (报送).
     Supervision,
+    /// Close of business (日终): when it runs and what each closed date did.
+    CloseOfBusiness,
 }
 
 /// Every operation of `/api/v1`.
@@ -41,6 +44,7 @@ pub type TenantApi = (
     messaging::MessagingApi,
     firm_profile::FirmProfileApi,
     filings::FilingsApi,
+    close_of_business::CloseOfBusinessApi,
 );
 
 /// The API value to serve.
@@ -54,5 +58,6 @@ pub fn api() -> TenantApi {
         messaging::api(),
         firm_profile::FirmProfileApi,
         filings::FilingsApi,
+        close_of_business::CloseOfBusinessApi,
     )
 }

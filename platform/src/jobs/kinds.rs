@@ -1,7 +1,6 @@
-//! The job kinds of the platform and their unique keys. Kinds whose handler
-//! is not written yet are listed here so their keys are fixed now; the
-//! scheduler enqueues a periodic kind only on instances that registered a
-//! handler for it, so reserved kinds never pile up unrun.
+//! The job kinds of the platform and their unique keys. The scheduler
+//! enqueues a periodic kind only on instances that registered a handler for
+//! it, so no kind piles up unrun.
 
 use chrono::NaiveDate;
 
@@ -17,23 +16,16 @@ pub const JOBS_PRUNE: &str = "jobs.prune";
 /// The daily lifecycle sweep: usage meter, purge of closed tenants past
 /// retention, stale sign-ups (handler: `lifecycle::SweepJob`).
 pub const TENANTS_SWEEP: &str = "tenants.sweep";
-/// Close of business of one tenant and business date (handler: servicing).
+/// Close of business of one tenant through a business date (the regulator's
+/// snapshot is one of its steps).
 pub const COB: &str = "cob";
-/// The day's snapshot of a tenant for the regulator (handler: supervision feed).
-pub const SUPERVISION_SNAPSHOT: &str = "supervision.snapshot";
-
-/// Kinds reserved for handlers that come with later features.
-pub const RESERVED: &[&str] = &[COB, SUPERVISION_SNAPSHOT];
+/// The tick that enqueues each operational tenant's close of business.
+pub const COB_SCHEDULE: &str = "cob.schedule";
 
 /// The unique key of a tenant's close of business for a business date:
 /// `cob:<tenant>:<YYYY-MM-DD>`.
 pub fn cob_key(tenant: &str, business_date: NaiveDate) -> String {
     format!("{COB}:{tenant}:{business_date}")
-}
-
-/// The unique key of a tenant's regulator snapshot for a date.
-pub fn snapshot_key(tenant: &str, business_date: NaiveDate) -> String {
-    format!("{SUPERVISION_SNAPSHOT}:{tenant}:{business_date}")
 }
 
 /// Deletes succeeded jobs finished more than `retention_days` ago (dead
@@ -56,12 +48,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keys_name_kind_tenant_and_date() {
+    fn cob_keys_name_kind_tenant_and_date() {
         let d = NaiveDate::from_ymd_opt(2026, 3, 31).unwrap_or_default();
         assert_eq!(cob_key("demo", d), "cob:demo:2026-03-31");
-        assert_eq!(
-            snapshot_key("demo", d),
-            "supervision.snapshot:demo:2026-03-31"
-        );
     }
 }
