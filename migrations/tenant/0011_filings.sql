@@ -63,3 +63,18 @@ create trigger filings_immutable before update or delete on filings
     for each row execute function filings_refuse_change();
 create trigger filings_no_truncate before truncate on filings
     for each statement execute function filings_refuse_change();
+
+-- Finance prepares filings and reads the firm profile (the admin role holds every
+-- permission, so it submits). Only where the roles of identity and access exist.
+do $$
+begin
+    if to_regclass('role_permissions') is not null then
+        insert into role_permissions (role_code, permission)
+        select r.code, p.permission
+          from roles r
+          cross join (values ('filing.prepare'), ('filing.read'), ('firm_profile.read')) as p (permission)
+         where r.code = 'finance'
+        on conflict do nothing;
+    end if;
+end;
+$$;
