@@ -50,6 +50,39 @@ pub fn specs() -> Vec<(&'static str, String)> {
     ]
 }
 
+/// Every area's permission rules (`ROUTES`): the catalogue the enforcing
+/// middleware uses. Add a new area's `ROUTES` here.
+pub fn route_rules() -> Vec<platform::rbac::RouteRule> {
+    let tables: &[&[platform::rbac::RouteRule]] = &[
+        tenant_app::auth::ROUTES,
+        tenant_app::access::users::ROUTES,
+        tenant_app::access::roles::ROUTES,
+        tenant_app::access::security::ROUTES,
+        tenant_app::access::audit_events::ROUTES,
+        tenant_app::branches::ROUTES,
+        tenant_app::schedule_previews::ROUTES,
+        tenant_app::regulator_link::ROUTES,
+        tenant_app::ledger::ROUTES,
+        tenant_app::messaging::ROUTES,
+        tenant_app::close_of_business::ROUTES,
+        tenant_app::firm_profile::ROUTES,
+        tenant_app::filings::ROUTES,
+        platform::ops::ROUTES,
+        supervisor_portal::ROUTES,
+        supervisor_portal::filings::ROUTES,
+    ];
+    tables.iter().flat_map(|t| t.iter().copied()).collect()
+}
+
+/// The catalogue: the operations of the three specs with their permissions.
+pub fn catalogue() -> platform::rbac::Catalogue {
+    let rules = route_rules();
+    platform::rbac::Catalogue::new(&rules)
+        .with_spec(API_BASE, &tenant_service().spec())
+        .with_spec(OPS_BASE, &ops_service().spec())
+        .with_spec(SUPERVISION_BASE, &supervision_service().spec())
+}
+
 #[handler]
 fn healthz() -> Json<serde_json::Value> {
     Json(serde_json::json!({"status": "ok"}))
@@ -90,6 +123,11 @@ pub fn route(state: AppState) -> impl poem::Endpoint<Output = Response> {
     let api = tenant_service();
     let ops = ops_service();
     let sup = supervision_service();
+    let catalogue = catalogue();
+    for (method, template) in catalogue.undefined() {
+        tracing::warn!(%method, %template, "operation without a permission: refused");
+    }
+    platform::rbac::catalogue::install(catalogue.clone());
     Route::new()
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
@@ -107,6 +145,9 @@ pub fn route(state: AppState) -> impl poem::Endpoint<Output = Response> {
         )
         .nest(format!("{SUPERVISION_BASE}/docs"), sup.swagger_ui())
         .nest(SUPERVISION_BASE, sup)
+        .with(platform::rbac::middleware::Enforce::new(
+            std::sync::Arc::new(catalogue),
+        ))
         .with(AddData::new(state))
         .with(AddData::new(links))
         .with(CatchPanic::new())

@@ -25,9 +25,16 @@ pub fn registry(state: &AppState) -> anyhow::Result<Registry> {
         )
         .register(kinds::TENANTS_SWEEP, platform::lifecycle::SweepJob)
         .register(kinds::COB_SCHEDULE, crate::close_of_business::ScheduleJob)
-        .register(kinds::COB, crate::close_of_business::CobJob);
+        .register(kinds::COB, crate::close_of_business::CobJob)
+        .register(
+            platform::audit_chain::SEAL_KIND,
+            platform::audit_chain::SealJob,
+        );
     Ok(registry)
 }
+
+/// The audit chains are sealed every minute.
+const AUDIT_SEAL_CRON: &str = "30 * * * * *";
 
 /// The periodic jobs (enqueued only where a handler is registered).
 pub fn periodics(state: &AppState) -> Vec<Periodic> {
@@ -45,6 +52,13 @@ pub fn periodics(state: &AppState) -> Vec<Periodic> {
             &jobs.prune_cron,
             Scope::Global,
             Duration::from_secs(86_400),
+            jobs.max_attempts,
+        ),
+        Periodic::new(
+            platform::audit_chain::SEAL_KIND,
+            AUDIT_SEAL_CRON,
+            Scope::Global,
+            Duration::from_secs(60),
             jobs.max_attempts,
         ),
         Periodic::new(

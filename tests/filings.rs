@@ -195,6 +195,9 @@ async fn filings_equal_the_ledger_and_a_submitted_filing_never_changes_a_correct
     let app = common::spawn().await;
     let t = app.tenant().await;
     let j = jurisdiction();
+    // regulators first: the permission cache learns of accounts created before its first use
+    let reg = app.regulator_token(&[&j]).await;
+    let other = app.regulator_token(&[&jurisdiction()]).await;
     link(&app, &t, &j).await;
     known_book(&app, &t).await;
 
@@ -380,7 +383,6 @@ async fn filings_equal_the_ledger_and_a_submitted_filing_never_changes_a_correct
     assert_eq!(kept["content_hash"], fp["content_hash"]);
 
     // the regulator: both versions, each with its hash, the difference, CSV and XLSX
-    let reg = app.regulator_token(&[&j]).await;
     let base = format!(
         "/supervision/v1/firms/{}/filings/financial_position/2026-10",
         t.code
@@ -459,7 +461,6 @@ async fn filings_equal_the_ledger_and_a_submitted_filing_never_changes_a_correct
     assert_eq!(s, 404);
 
     // a regulator of another jurisdiction sees nothing of this firm
-    let other = app.regulator_token(&[&jurisdiction()]).await;
     let (s, b) = app.get(&base, Some(&other)).await;
     assert_error(s, &b, 404, "not_found");
     let (s, _) = app.get(&format!("{base}/versions/1"), Some(&other)).await;
@@ -470,6 +471,9 @@ async fn filings_equal_the_ledger_and_a_submitted_filing_never_changes_a_correct
 async fn regulators_see_on_time_late_and_missing_filings_of_their_jurisdictions_only() {
     let app = common::spawn().await;
     let j = jurisdiction();
+    // regulators first: the permission cache learns of accounts created before its first use
+    let reg = app.regulator_token(&[&j]).await;
+    let outsider = app.regulator_token(&[&jurisdiction()]).await;
     let a = app.tenant().await;
     let b = app.tenant().await;
     let elsewhere = app.tenant().await;
@@ -499,7 +503,6 @@ async fn regulators_see_on_time_late_and_missing_filings_of_their_jurisdictions_
         .await;
     assert_error(s, &body, 422, "period_in_future");
 
-    let reg = app.regulator_token(&[&j]).await;
     let status = |list: &Value, firm: &str, kind: &str| -> String {
         list["items"]
             .as_array()
@@ -582,7 +585,6 @@ async fn regulators_see_on_time_late_and_missing_filings_of_their_jurisdictions_
     }
 
     // other jurisdictions are refused
-    let outsider = app.regulator_token(&[&jurisdiction()]).await;
     let (s, body) = app
         .get(
             &format!("/supervision/v1/filings?jurisdiction={j}&period={last_month}"),
@@ -605,6 +607,9 @@ async fn the_firm_profile_is_published_as_versions_with_the_ledgers_bank_account
     let app = common::spawn().await;
     let t = app.tenant().await;
     let j = jurisdiction();
+    // regulators first: the permission cache learns of accounts created before its first use
+    let reg = app.regulator_token(&[&j]).await;
+    let other = app.regulator_token(&[&jurisdiction()]).await;
     link(&app, &t, &j).await;
     let bank = bank_account(&app, &t.token, "6222000077770001").await;
     let (s, b) = app
@@ -662,7 +667,6 @@ async fn the_firm_profile_is_published_as_versions_with_the_ledgers_bank_account
     assert_eq!(got["shareholders"][0]["name"], "某某集团有限公司");
     assert_eq!(got["published_hash"], again["published_hash"]);
 
-    let reg = app.regulator_token(&[&j]).await;
     let (s, latest) = app
         .get(
             &format!("/supervision/v1/firms/{}/profile", t.code),
@@ -715,7 +719,6 @@ async fn the_firm_profile_is_published_as_versions_with_the_ledgers_bank_account
     assert_eq!(versions[1]["content_hash"], saved["published_hash"]);
 
     // other jurisdictions: 404; and regulators never write through the firm's API
-    let other = app.regulator_token(&[&jurisdiction()]).await;
     let (s, _) = app
         .get(
             &format!("/supervision/v1/firms/{}/profile", t.code),

@@ -4,6 +4,7 @@
 //! (SMS), and the operators' API.
 
 pub mod audit;
+pub mod audit_chain;
 pub mod auth;
 pub mod borrower_link;
 pub mod config;
@@ -22,6 +23,7 @@ pub mod password_links;
 pub mod plan_limits;
 pub mod provisioning;
 pub mod rate_limit;
+pub mod rbac;
 pub mod registry;
 pub mod signed_link;
 pub mod signup;

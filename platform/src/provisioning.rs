@@ -254,8 +254,10 @@ async fn seed_defaults(
             .await?;
     plan_limits::check(conn, tenant, Resource::StaffUsers).await?;
     sqlx::query(
-        "insert into users (username, display_name, password_hash, must_change_password, branch_id)
-         values ('admin', '管理员', $1, $2, $3)",
+        "with admin as (
+             insert into users (username, display_name, password_hash, must_change_password, branch_id)
+             values ('admin', '管理员', $1, $2, $3) returning id)
+         insert into user_roles (user_id, role_code) select id, 'admin' from admin",
     )
     .bind(admin_hash)
     .bind(must_change)

@@ -14,6 +14,17 @@ pub const DEMO_TENANT: &str = "demo";
 const DEMO_ADMIN_PASSWORD: &str = "Demo-Admin-2026";
 const DEMO_OPERATOR_PASSWORD: &str = "Demo-Operator-2026";
 const DEMO_REGULATOR_PASSWORD: &str = "Demo-Regulator-2026";
+/// The password of the demo's staff members other than the admin.
+const DEMO_STAFF_PASSWORD: &str = "Demo-Staff-2026";
+/// One demo staff member per main role: (username, name, role, branch code).
+const DEMO_STAFF: &[(&str, &str, &str, &str)] = &[
+    ("manager", "张客户经理", "customer_manager", "PD"),
+    ("reviewer", "李审查", "reviewer", "PD"),
+    ("approver", "王审批", "approver", "HQ"),
+    ("finance", "赵财务", "finance", "HQ"),
+    ("risk", "钱风控", "risk", "HQ"),
+    ("auditor", "孙稽核", "auditor", "HQ"),
+];
 /// Demo jurisdiction: Shanghai.
 const DEMO_JURISDICTION: &str = "310000";
 
@@ -47,6 +58,22 @@ pub async fn run(state: AppState, addr: &str) -> anyhow::Result<()> {
         )
         .execute(&mut *tx)
         .await?;
+        let hash = platform::auth::password::hash(DEMO_STAFF_PASSWORD)?;
+        for (username, name, role, branch) in DEMO_STAFF {
+            sqlx::query(
+                "with u as (
+                     insert into users (username, display_name, password_hash, must_change_password, branch_id)
+                     select $1, $2, $3, false, id from branches where code = $5 returning id)
+                 insert into user_roles (user_id, role_code) select id, $4 from u",
+            )
+            .bind(username)
+            .bind(name)
+            .bind(&hash)
+            .bind(role)
+            .bind(branch)
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
     }
     ensure_account(
@@ -76,6 +103,9 @@ pub async fn run(state: AppState, addr: &str) -> anyhow::Result<()> {
     println!();
     println!("Demo logins (POST <base>/auth/login):");
     println!("  staff      tenant={DEMO_TENANT} username=admin password={DEMO_ADMIN_PASSWORD}");
+    println!(
+        "  staff      tenant={DEMO_TENANT} username=manager|reviewer|approver|finance|risk|auditor password={DEMO_STAFF_PASSWORD}"
+    );
     println!("  operator   username=operator password={DEMO_OPERATOR_PASSWORD}");
     println!("  regulator  username=regulator password={DEMO_REGULATOR_PASSWORD}");
     println!();

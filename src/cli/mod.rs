@@ -1,6 +1,7 @@
-//! Subcommands: serve, migrate, tenant, operator, regulator, jobs, cob, schedule, demo, openapi.
+//! Subcommands: serve, migrate, tenant, operator, regulator, jobs, cob, audit, schedule, demo, openapi.
 
 mod accounts;
+pub mod audit;
 mod cob;
 mod demo;
 pub mod jobs;
@@ -56,6 +57,11 @@ pub enum Command {
     Cob {
         #[command(subcommand)]
         command: cob::CobCommand,
+    },
+    /// The audit trails' hash chains: seal now, or verify one.
+    Audit {
+        #[command(subcommand)]
+        command: audit::AuditCommand,
     },
     /// Compute a repayment schedule (no database needed).
     Schedule(schedule::ScheduleArgs),
@@ -120,6 +126,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 Command::Jobs { command } => jobs::run(&state, command).await,
                 Command::Cob { command } => cob::run(&state, command).await,
+                Command::Audit { command } => audit::run(&state, command).await,
                 Command::Demo { addr } => demo::run(state, &addr).await,
                 Command::Schedule(_) | Command::Openapi { .. } => Ok(()),
             }

@@ -44,13 +44,15 @@ impl RegulatorAuthApi {
     async fn login(
         &self,
         state: Data<&AppState>,
+        req: &poem::Request,
         body: Json<RegulatorLogin>,
     ) -> ApiResult<Json<LoginResponse>> {
-        login::login(
+        login::login_from(
             &state,
             Directory::Regulators,
             &body.username,
             &body.password,
+            &login::Origin::of(req, &state),
         )
         .await
         .map(Json)

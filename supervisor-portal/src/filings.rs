@@ -25,6 +25,46 @@ use crate::access::SupervisionTx;
 use crate::monitoring::{check_jurisdiction, my_jurisdictions, read_tx, write_tx};
 use crate::SupervisionTag;
 
+/// Permissions of the regulators' profile and filing endpoints.
+pub const ROUTES: &[platform::rbac::RouteRule] = &[
+    platform::rbac::RouteRule::new(
+        "GET",
+        "/supervision/v1/firms/:code/profile",
+        "firm_profile.read",
+    ),
+    platform::rbac::RouteRule::new(
+        "GET",
+        "/supervision/v1/firms/:code/profile/versions",
+        "firm_profile.read",
+    ),
+    platform::rbac::RouteRule::new("GET", "/supervision/v1/filings", "filing.read"),
+    platform::rbac::RouteRule::new(
+        "GET",
+        "/supervision/v1/firms/:code/filings/:kind/:period",
+        "filing.read",
+    ),
+    platform::rbac::RouteRule::new(
+        "GET",
+        "/supervision/v1/firms/:code/filings/:kind/:period/versions/:version",
+        "filing.read",
+    ),
+    platform::rbac::RouteRule::new(
+        "GET",
+        "/supervision/v1/firms/:code/filings/:kind/:period/diff",
+        "filing.read",
+    ),
+    platform::rbac::RouteRule::new(
+        "GET",
+        "/supervision/v1/filing-deadlines/:jurisdiction",
+        "filing_deadline.read",
+    ),
+    platform::rbac::RouteRule::new(
+        "PUT",
+        "/supervision/v1/filing-deadlines/:jurisdiction",
+        "filing_deadline.write",
+    ),
+];
+
 /// The deadline day when a jurisdiction sets none (SUPERVISION.md §2).
 pub const DEFAULT_DEADLINE_DAY: i32 = 5;
 

@@ -4,15 +4,23 @@ use platform::{
     auth::{
         directory::Directory,
         login::{self, ChangePasswordRequest, LoginResponse},
-        StaffAuth,
+        Realm, StaffAuth,
     },
     http::client,
     lifecycle, password_links, tenancy, ApiError, ApiResult, AppState,
 };
 use poem::{web::Data, Request};
-use poem_openapi::{payload::Json, Object, OpenApi};
+use poem_openapi::{param::Path, payload::Json, Object, OpenApi};
 
-use crate::ApiTag;
+use crate::{access::users::SessionInfo, ApiTag};
+
+/// Permissions of the session endpoints (login and reset are public).
+pub const ROUTES: &[platform::rbac::RouteRule] = &[
+    platform::rbac::RouteRule::new("POST", "/api/v1/auth/password", "self"),
+    platform::rbac::RouteRule::new("POST", "/api/v1/auth/logout", "self"),
+    platform::rbac::RouteRule::new("GET", "/api/v1/auth/sessions", "self"),
+    platform::rbac::RouteRule::new("DELETE", "/api/v1/auth/sessions/:id", "self"),
+];
 
 /// Staff credentials.
 #[derive(Debug, Object)]
@@ -43,6 +51,7 @@ impl StaffAuthApi {
     async fn login(
         &self,
         state: Data<&AppState>,
+        req: &Request,
         body: Json<StaffLogin>,
     ) -> ApiResult<Json<LoginResponse>> {
         let found = tenancy::find(&state.pool, &body.tenant).await?;
@@ -56,11 +65,12 @@ impl StaffAuthApi {
             return Err(refused);
         }
         let code = found.tenant.code.clone();
-        let session = login::login(
+        let session = login::login_from(
             &state,
             Directory::Staff(found.tenant),
             &body.username,
             &body.password,
+            &login::Origin::of(req, &state),
         )
         .await?;
         lifecycle::note_activity(&state, &code).await?;
@@ -122,5 +132,56 @@ impl StaffAuthApi {
     ) -> ApiResult<Json<serde_json::Value>> {
         state.sessions.revoke(&auth.0.session.id).await?;
         Ok(Json(serde_json::json!({"logged_out": true})))
+    }
+
+    /// The caller's own live sessions.
+    #[oai(
+        path = "/auth/sessions",
+        method = "get",
+        operation_id = "list_own_sessions"
+    )]
+    async fn sessions(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+    ) -> ApiResult<Json<Vec<SessionInfo>>> {
+        let s = &auth.0.session;
+        let list = state
+            .sessions
+            .list(Realm::Staff, s.tenant.as_ref(), s.user_id)
+            .await?;
+        Ok(Json(
+            list.into_iter()
+                .map(|x| SessionInfo {
+                    current: x.id == s.id,
+                    id: x.id,
+                    created_at: x.created_at,
+                    expires_at: x.expires_at,
+                })
+                .collect(),
+        ))
+    }
+
+    /// End one of the caller's own sessions (404 when it is not theirs).
+    #[oai(
+        path = "/auth/sessions/:id",
+        method = "delete",
+        operation_id = "revoke_own_session"
+    )]
+    async fn revoke_session(
+        &self,
+        state: Data<&AppState>,
+        auth: StaffAuth,
+        id: Path<String>,
+    ) -> ApiResult<Json<serde_json::Value>> {
+        let s = &auth.0.session;
+        let revoked = state
+            .sessions
+            .revoke_of(Realm::Staff, s.tenant.as_ref(), s.user_id, &id.0)
+            .await?;
+        if !revoked {
+            return Err(ApiError::not_found("session"));
+        }
+        Ok(Json(serde_json::json!({"revoked": true})))
     }
 }

@@ -20,6 +20,15 @@ use poem_openapi::{
 
 use crate::ApiTag;
 
+/// Permissions of the branch endpoints.
+pub const ROUTES: &[platform::rbac::RouteRule] = &[
+    platform::rbac::RouteRule::new("GET", "/api/v1/branches", "branch.read"),
+    platform::rbac::RouteRule::new("POST", "/api/v1/branches", "branch.write"),
+    platform::rbac::RouteRule::new("GET", "/api/v1/branches/:id", "branch.read"),
+    platform::rbac::RouteRule::new("PATCH", "/api/v1/branches/:id", "branch.write"),
+    platform::rbac::RouteRule::new("POST", "/api/v1/branches/:id/close", "branch.write"),
+];
+
 /// A branch.
 #[derive(Debug, Object, sqlx::FromRow, serde::Serialize)]
 pub struct Branch {
@@ -135,21 +144,25 @@ impl BranchesApi {
         });
         let mut tx = tenancy::begin(&state.pool, auth.tenant()?).await?;
         let total: i64 = sqlx::query_scalar(
-            "select count(*) from branches where ($1::text is null or status = $1) and ($2::text is null or code ilike $2 or name ilike $2)",
+            "select count(*) from branches where ($1::text is null or status = $1) and ($2::text is null or code ilike $2 or name ilike $2)
+                and ($3::bigint is null or id = $3)",
         )
             .bind(&status.0)
             .bind(&pattern)
+            .bind(auth.0.branch_filter())
             .fetch_one(&mut *tx)
             .await?;
         let items: Vec<Branch> = sqlx::query_as(
             "select id, code, name, status, closed_at, created_at, updated_at from branches
               where ($1::text is null or status = $1) and ($2::text is null or code ilike $2 or name ilike $2)
+                and ($5::bigint is null or id = $5)
               order by id limit $3 offset $4",
         )
             .bind(&status.0)
             .bind(&pattern)
             .bind(paging.limit())
             .bind(paging.offset())
+            .bind(auth.0.branch_filter())
             .fetch_all(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -193,6 +206,7 @@ impl BranchesApi {
         auth: StaffAuth,
         id: Path<i64>,
     ) -> ApiResult<Json<Branch>> {
+        auth.0.ensure_branch(Some(id.0), "branch")?;
         let mut tx = tenancy::begin(&state.pool, auth.tenant()?).await?;
         let branch: Option<Branch> = sqlx::query_as("select id, code, name, status, closed_at, created_at, updated_at from branches where id = $1")
             .bind(id.0)
@@ -218,6 +232,7 @@ impl BranchesApi {
         body: Json<RenameBranch>,
     ) -> ApiResult<Json<Branch>> {
         let name = valid_name(&body.name)?;
+        auth.0.ensure_branch(Some(id.0), "branch")?;
         let mut tx = tenancy::begin(&state.pool, auth.tenant()?).await?;
         let before = lock(&mut tx, id.0).await?;
         let branch: Branch = sqlx::query_as(
@@ -252,6 +267,7 @@ impl BranchesApi {
         auth: StaffAuth,
         id: Path<i64>,
     ) -> ApiResult<Json<Branch>> {
+        auth.0.ensure_branch(Some(id.0), "branch")?;
         let mut tx = tenancy::begin(&state.pool, auth.tenant()?).await?;
         let before = lock(&mut tx, id.0).await?;
         if before.status == "closed" {

@@ -26,6 +26,17 @@ use crate::ledger::{
 };
 use crate::ApiTag;
 
+/// Permissions of the firm profile.
+pub const ROUTES: &[platform::rbac::RouteRule] = &[
+    platform::rbac::RouteRule::new("GET", "/api/v1/firm-profile", "firm_profile.read"),
+    platform::rbac::RouteRule::new("PUT", "/api/v1/firm-profile", "firm_profile.write"),
+    platform::rbac::RouteRule::new(
+        "POST",
+        "/api/v1/firm-profile/publish",
+        "firm_profile.publish",
+    ),
+];
+
 /// Limited company or joint-stock company.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename_all = "snake_case")]

@@ -1,15 +1,22 @@
 //! The lending company's API (`/api/v1`): everything its staff do.
 
-mod auth;
+pub mod access;
+pub mod attachments;
+pub mod auth;
 pub mod borrower_page;
-mod branches;
+pub mod branches;
 pub mod close_of_business;
+pub mod customers;
 pub mod filings;
 pub mod firm_profile;
 pub mod ledger;
+pub mod lending_settings;
+pub mod limits;
 pub mod messaging;
-mod regulator_link;
-mod schedule_previews;
+pub mod products;
+pub mod ratings;
+pub mod regulator_link;
+pub mod schedule_previews;
 
 use poem_openapi::Tags;
 
@@ -18,6 +25,8 @@ use poem_openapi::Tags;
 enum ApiTag {
     /// Staff login and sessions.
     Auth,
+    /// Users, roles and permissions, the security policy, the audit trail (权限管理).
+    Access,
     /// Branches (分支机构).
     Branches,
     /// Loan arithmetic previews.
@@ -32,11 +41,18 @@ enum ApiTag {
     Supervision,
     /// Close of business (日终): when it runs and what each closed date did.
     CloseOfBusiness,
+    /// Customers (客户管理): records, links, blacklist, hand-overs, merges, attachments.
+    Customers,
+    /// Credit rating (资信评价) and credit limits (授信额度).
+    Credit,
+    /// Loan products (贷款产品) and lending limits.
+    Products,
 }
 
 /// Every operation of `/api/v1`.
 pub type TenantApi = (
     auth::StaffAuthApi,
+    access::AccessApi,
     branches::BranchesApi,
     schedule_previews::SchedulePreviewsApi,
     regulator_link::RegulatorLinkApi,
@@ -45,12 +61,16 @@ pub type TenantApi = (
     firm_profile::FirmProfileApi,
     filings::FilingsApi,
     close_of_business::CloseOfBusinessApi,
+    customers::CustomersApi,
+    (ratings::RatingsApi, limits::LimitsApi),
+    (products::ProductsApi, lending_settings::LendingSettingsApi),
 );
 
 /// The API value to serve.
 pub fn api() -> TenantApi {
     (
         auth::StaffAuthApi,
+        access::api(),
         branches::BranchesApi,
         schedule_previews::SchedulePreviewsApi,
         regulator_link::RegulatorLinkApi,
@@ -59,5 +79,8 @@ pub fn api() -> TenantApi {
         firm_profile::FirmProfileApi,
         filings::FilingsApi,
         close_of_business::CloseOfBusinessApi,
+        customers::api(),
+        (ratings::RatingsApi, limits::LimitsApi),
+        (products::ProductsApi, lending_settings::LendingSettingsApi),
     )
 }

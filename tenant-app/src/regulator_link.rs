@@ -1,5 +1,5 @@
 //! The company's link to the regulator's licensing registry: see it, and
-//! accept the regulator's invitation (the company admin only).
+//! accept the regulator's invitation (`regulator_link.accept`, the admin role by default).
 
 use platform::{auth::StaffAuth, ops::RegulatorLinkBody, registry, ApiError, ApiResult, AppState};
 use poem::web::Data;
@@ -21,19 +21,18 @@ enum Accepted {
     Created(Json<RegulatorLinkBody>),
 }
 
-/// Until roles exist (identity), the company admin is the seeded `admin` user.
-fn require_admin(auth: &StaffAuth) -> ApiResult<()> {
-    if auth.0.session.username != "admin" {
-        return Err(ApiError::forbidden(
-            "forbidden",
-            "only the company's admin may link it to the regulator's registry",
-        ));
-    }
-    Ok(())
-}
-
 /// Registry link endpoints.
 pub struct RegulatorLinkApi;
+
+/// Permissions of the regulator link endpoints.
+pub const ROUTES: &[platform::rbac::RouteRule] = &[
+    platform::rbac::RouteRule::new("GET", "/api/v1/regulator-link", "regulator_link.read"),
+    platform::rbac::RouteRule::new(
+        "POST",
+        "/api/v1/regulator-link/accept",
+        "regulator_link.accept",
+    ),
+];
 
 #[OpenApi(tag = "ApiTag::RegulatorLink")]
 impl RegulatorLinkApi {
@@ -70,7 +69,6 @@ impl RegulatorLinkApi {
         auth: StaffAuth,
         body: Json<AcceptBody>,
     ) -> ApiResult<Accepted> {
-        require_admin(&auth)?;
         let tenant = auth.tenant()?.clone();
         let link = registry::accept(&state, &tenant, &auth.0.actor, &body.token).await?;
         Ok(Accepted::Created(Json(link.into())))

@@ -105,6 +105,13 @@ pub fn engine_error(e: EngineError) -> ApiError {
 /// Schedule preview endpoint.
 pub struct SchedulePreviewsApi;
 
+/// Permissions of the preview endpoint.
+pub const ROUTES: &[platform::rbac::RouteRule] = &[platform::rbac::RouteRule::new(
+    "POST",
+    "/api/v1/schedule-previews",
+    "schedule.preview",
+)];
+
 #[OpenApi(tag = "ApiTag::Schedules")]
 impl SchedulePreviewsApi {
     /// Compute a repayment schedule and its APR without creating anything.

@@ -31,6 +31,9 @@ pub struct TestTenant {
 /// The password test tenants' admins get.
 pub const ADMIN_PASSWORD: &str = "Test-Admin-Password-1";
 
+/// The password of users made by [`TestApp::staff_user`].
+pub const STAFF_PASSWORD: &str = "Staff-Password-123";
+
 /// A unique lowercase code with a prefix.
 pub fn unique_code(prefix: &str) -> String {
     let id = uuid::Uuid::new_v4().simple().to_string();
@@ -260,6 +263,49 @@ impl TestApp {
             .await;
         assert_eq!(status, 200, "operator login failed: {body}");
         body["token"].as_str().unwrap().to_string()
+    }
+
+    /// Creates a staff user of a tenant with roles (and optionally a branch),
+    /// announces the policy change, and logs in.
+    pub async fn staff_user(
+        &self,
+        tenant: &TestTenant,
+        username: &str,
+        roles: &[&str],
+        branch_id: Option<i64>,
+    ) -> String {
+        let hash = platform::auth::password::hash(STAFF_PASSWORD).unwrap();
+        let mut tx = platform::tenancy::begin(&self.state.pool, &tenant.created.tenant)
+            .await
+            .unwrap();
+        let id: i64 = sqlx::query_scalar(
+            "insert into users (username, display_name, password_hash, must_change_password, branch_id)
+             values ($1, $1, $2, false, $3) returning id",
+        )
+        .bind(username)
+        .bind(hash)
+        .bind(branch_id)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+        for role in roles {
+            sqlx::query("insert into user_roles (user_id, role_code) values ($1, $2)")
+                .bind(id)
+                .bind(role)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        self.state
+            .access
+            .changed(&platform::rbac::policy::PolicySet::Tenant(
+                tenant.created.tenant.clone(),
+            ))
+            .await
+            .unwrap();
+        self.staff_login(&tenant.code, username, STAFF_PASSWORD)
+            .await
     }
 
     /// Sends a PUT with a JSON body.

@@ -2,32 +2,18 @@
 //! through the maker-checker flow, balances read through the statements.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use platform::{audit::Actor, tenancy};
+use platform::audit::Actor;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
 use crate::common::{TestApp, TestTenant};
 
 /// The password of users made by [`second_user`].
-pub const CHECKER_PASSWORD: &str = "Checker-Password-2026";
+pub const CHECKER_PASSWORD: &str = crate::common::STAFF_PASSWORD;
 
 /// Adds another staff user to the tenant (there is no user API yet) and logs them in.
 pub async fn second_user(app: &TestApp, t: &TestTenant, username: &str) -> String {
-    let hash = platform::auth::password::hash(CHECKER_PASSWORD).unwrap();
-    let mut tx = tenancy::begin(&app.state.pool, &t.created.tenant)
-        .await
-        .unwrap();
-    sqlx::query(
-        "insert into users (username, display_name, password_hash, must_change_password) values ($1, $2, $3, false)",
-    )
-    .bind(username)
-    .bind("复核员")
-    .bind(hash)
-    .execute(&mut *tx)
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    app.staff_login(&t.code, username, CHECKER_PASSWORD).await
+    app.staff_user(t, username, &["finance"], None).await
 }
 
 /// Registers a bank account and returns its JSON.

@@ -17,6 +17,10 @@ pub struct Account {
     pub password_hash: String,
     pub must_change_password: bool,
     pub active: bool,
+    /// The staff member's branch.
+    pub branch_id: Option<i64>,
+    /// Hashes of earlier passwords, newest first.
+    pub previous_password_hashes: Vec<String>,
 }
 
 /// One audience's account table.
@@ -45,7 +49,17 @@ impl Directory {
         }
     }
 
-    async fn begin(
+    /// The audit trail of this directory's accounts.
+    pub fn trail(&self) -> crate::audit::Trail {
+        match self {
+            Directory::Staff(_) => crate::audit::Trail::Tenant,
+            Directory::Operators => crate::audit::Trail::Platform,
+            Directory::Regulators => crate::audit::Trail::Supervision,
+        }
+    }
+
+    /// A transaction in this directory's world (the tenant's for staff).
+    pub async fn begin(
         &self,
         pool: &PgPool,
     ) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Postgres>> {
@@ -73,8 +87,12 @@ impl Directory {
     ) -> ApiResult<Option<Account>> {
         let mut tx = self.begin(pool).await?;
         let sql = format!(
-            "select id, username, password_hash, must_change_password, status = 'active' as active from {}
+            "select id, username, password_hash, must_change_password, status = 'active' as active, {} as branch_id, previous_password_hashes from {}
               where ($1::text is null or username = $1) and ($2::bigint is null or id = $2)",
+            match self {
+                Directory::Staff(_) => "branch_id",
+                _ => "null::bigint",
+            },
             self.table()
         );
         let row = sqlx::query(&sql)
@@ -89,22 +107,32 @@ impl Directory {
             password_hash: r.get("password_hash"),
             must_change_password: r.get("must_change_password"),
             active: r.get("active"),
+            branch_id: r.get("branch_id"),
+            previous_password_hashes: r.get("previous_password_hashes"),
         }))
     }
 
-    /// Stores a new password hash and clears the must-change flag.
-    pub async fn set_password(&self, pool: &PgPool, id: i64, hash: &str) -> ApiResult<()> {
-        let mut tx = self.begin(pool).await?;
+    /// Stores a new password hash, clears the must-change flag and keeps
+    /// the replaced hash among the last `history` ones.
+    pub async fn set_password(
+        &self,
+        conn: &mut sqlx::PgConnection,
+        id: i64,
+        hash: &str,
+        history: usize,
+    ) -> ApiResult<()> {
         let sql = format!(
-            "update {} set password_hash = $1, must_change_password = false where id = $2",
+            "update {} set password_hash = $1, must_change_password = false, password_changed_at = now(),
+                    previous_password_hashes = (array[password_hash] || previous_password_hashes)[1:$3]
+              where id = $2",
             self.table()
         );
         sqlx::query(&sql)
             .bind(hash)
             .bind(id)
-            .execute(&mut *tx)
+            .bind(i32::try_from(history).unwrap_or(5))
+            .execute(conn)
             .await?;
-        tx.commit().await?;
         Ok(())
     }
 }

@@ -8,11 +8,53 @@ use poem_openapi::{auth::Bearer, SecurityScheme};
 use super::session::{Realm, Session};
 use crate::{audit::Actor, error::ApiError, state::AppState};
 
-/// An authenticated caller: the session and, for the audit trail, the actor.
+/// An authenticated caller: the session, the roles and branch scope, and,
+/// for the audit trail, the actor.
 #[derive(Debug, Clone)]
 pub struct Principal {
     pub session: Session,
     pub actor: Actor,
+    /// Role codes (casbin, as of this request).
+    pub roles: Vec<String>,
+    /// The staff member's branch.
+    pub branch_id: Option<i64>,
+    /// Whether a role lifts the branch scope (`scope.all_branches`).
+    pub all_branches: bool,
+}
+
+impl Principal {
+    /// Whether the caller may see and change records of a branch (a record
+    /// without a branch is visible to everyone of the tenant).
+    pub fn can_see_branch(&self, branch_id: Option<i64>) -> bool {
+        self.all_branches || branch_id.is_none() || branch_id == self.branch_id
+    }
+
+    /// The branch to filter by in SQL: `None` means all branches. A
+    /// branch-scoped caller without a branch sees no branch's records
+    /// (`Some(0)` matches none). Use as
+    /// `($n::bigint is null or branch_id = $n)`.
+    pub fn branch_filter(&self) -> Option<i64> {
+        if self.all_branches {
+            None
+        } else {
+            Some(self.branch_id.unwrap_or(0))
+        }
+    }
+
+    /// 404 (`not_found`, as for another tenant's records) unless the caller
+    /// may see the branch.
+    pub fn ensure_branch(&self, branch_id: Option<i64>, what: &str) -> Result<(), ApiError> {
+        if self.can_see_branch(branch_id) {
+            Ok(())
+        } else {
+            Err(ApiError::not_found(what))
+        }
+    }
+
+    /// Whether the caller holds a permission (same rules as the middleware).
+    pub async fn can(&self, state: &AppState, permission: &str) -> Result<bool, ApiError> {
+        state.access.allows(&self.session, permission).await
+    }
 }
 
 async fn check(req: &Request, bearer: Bearer, realm: Realm) -> poem::Result<Principal> {
@@ -51,8 +93,16 @@ async fn check(req: &Request, bearer: Bearer, realm: Realm) -> poem::Result<Prin
         .get("user-agent")
         .and_then(|v| v.to_str().ok())
         .map(|s| s.chars().take(300).collect());
-    let actor = Actor::from_session(&session, ip, user_agent);
-    Ok(Principal { session, actor })
+    let grant = state.access.grant(&session).await?;
+    let mut actor = Actor::from_session(&session, ip, user_agent);
+    actor.roles = grant.roles.clone();
+    Ok(Principal {
+        branch_id: session.branch_id,
+        actor,
+        session,
+        roles: grant.roles,
+        all_branches: grant.all_branches,
+    })
 }
 
 async fn check_staff(req: &Request, bearer: Bearer) -> poem::Result<Principal> {

@@ -4,6 +4,7 @@
 
 pub mod directory;
 pub mod guard;
+pub mod lockout;
 pub mod login;
 pub mod password;
 pub mod session;

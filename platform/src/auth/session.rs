@@ -31,6 +31,9 @@ pub struct Session {
     pub user_id: i64,
     pub username: String,
     pub must_change_password: bool,
+    /// The staff member's branch (as at login).
+    #[serde(default)]
+    pub branch_id: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }
@@ -45,6 +48,17 @@ pub struct SessionStore {
 
 fn key(id: &str) -> String {
     format!("xd:session:{id}")
+}
+
+/// The set of an account's session ids.
+fn index_key(realm: Realm, tenant: Option<&TenantRef>, user_id: i64) -> String {
+    let realm = match realm {
+        Realm::Staff => "staff",
+        Realm::Operator => "operator",
+        Realm::Regulator => "regulator",
+    };
+    let tenant = tenant.map(|t| t.code.as_str()).unwrap_or("-");
+    format!("xd:sessions-of:{realm}:{tenant}:{user_id}")
 }
 
 fn token_id(token: &str) -> String {
@@ -75,6 +89,7 @@ impl SessionStore {
         user_id: i64,
         username: &str,
         must_change_password: bool,
+        branch_id: Option<i64>,
     ) -> redis::RedisResult<(String, Session)> {
         let mut bytes = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut bytes);
@@ -87,10 +102,15 @@ impl SessionStore {
             user_id,
             username: username.to_string(),
             must_change_password,
+            branch_id,
             created_at: now,
             expires_at: now + self.ttl,
         };
         self.save(&session).await?;
+        let mut conn = self.redis.clone();
+        let index = index_key(realm, session.tenant.as_ref(), user_id);
+        let _: () = conn.sadd(&index, &session.id).await?;
+        let _: () = conn.expire(&index, self.ttl.num_seconds()).await?;
         Ok((token, session))
     }
 
@@ -135,5 +155,65 @@ impl SessionStore {
         let mut conn = self.redis.clone();
         let _: () = conn.del(key(session_id)).await?;
         Ok(())
+    }
+
+    /// An account's live sessions, oldest first (idle or expired ones are
+    /// dropped from the index on the way).
+    pub async fn list(
+        &self,
+        realm: Realm,
+        tenant: Option<&TenantRef>,
+        user_id: i64,
+    ) -> redis::RedisResult<Vec<Session>> {
+        let mut conn = self.redis.clone();
+        let index = index_key(realm, tenant, user_id);
+        let ids: Vec<String> = conn.smembers(&index).await?;
+        let mut out = Vec::new();
+        for id in ids {
+            let raw: Option<String> = conn.get(key(&id)).await?;
+            match raw.and_then(|r| serde_json::from_str::<Session>(&r).ok()) {
+                Some(s) if s.expires_at > Utc::now() => out.push(s),
+                _ => {
+                    let _: () = conn.srem(&index, &id).await?;
+                }
+            }
+        }
+        out.sort_by_key(|s| s.created_at);
+        Ok(out)
+    }
+
+    /// Ends one of an account's sessions; false when it is not theirs or gone.
+    pub async fn revoke_of(
+        &self,
+        realm: Realm,
+        tenant: Option<&TenantRef>,
+        user_id: i64,
+        session_id: &str,
+    ) -> redis::RedisResult<bool> {
+        let mut conn = self.redis.clone();
+        let index = index_key(realm, tenant, user_id);
+        let member: bool = conn.sismember(&index, session_id).await?;
+        if !member {
+            return Ok(false);
+        }
+        let removed: i64 = conn.del(key(session_id)).await?;
+        let _: () = conn.srem(&index, session_id).await?;
+        Ok(removed > 0)
+    }
+
+    /// Ends every session of an account; returns how many were live.
+    pub async fn revoke_all(
+        &self,
+        realm: Realm,
+        tenant: Option<&TenantRef>,
+        user_id: i64,
+    ) -> redis::RedisResult<usize> {
+        let live = self.list(realm, tenant, user_id).await?;
+        let mut conn = self.redis.clone();
+        for s in &live {
+            let _: () = conn.del(key(&s.id)).await?;
+        }
+        let _: () = conn.del(index_key(realm, tenant, user_id)).await?;
+        Ok(live.len())
     }
 }

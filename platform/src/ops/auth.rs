@@ -31,11 +31,18 @@ impl OpsAuthApi {
     async fn login(
         &self,
         state: Data<&AppState>,
+        req: &poem::Request,
         body: Json<OperatorLogin>,
     ) -> ApiResult<Json<LoginResponse>> {
-        login::login(&state, Directory::Operators, &body.username, &body.password)
-            .await
-            .map(Json)
+        login::login_from(
+            &state,
+            Directory::Operators,
+            &body.username,
+            &body.password,
+            &login::Origin::of(req, &state),
+        )
+        .await
+        .map(Json)
     }
 
     /// Change the operator's own password.

@@ -25,6 +25,42 @@ enum OpsTag {
 }
 
 /// Every operation of `/ops/v1`.
+/// Permissions of the operators' endpoints (login, sign-ups and plans are public).
+pub const ROUTES: &[crate::rbac::RouteRule] = &[
+    crate::rbac::RouteRule::new("POST", "/ops/v1/auth/password", "self"),
+    crate::rbac::RouteRule::new("POST", "/ops/v1/auth/logout", "self"),
+    crate::rbac::RouteRule::new("GET", "/ops/v1/tenants", "tenant.read"),
+    crate::rbac::RouteRule::new("POST", "/ops/v1/tenants", "tenant.create"),
+    crate::rbac::RouteRule::new("GET", "/ops/v1/tenants/:code", "tenant.read"),
+    crate::rbac::RouteRule::new("POST", "/ops/v1/tenants/:code/suspend", "tenant.suspend"),
+    crate::rbac::RouteRule::new(
+        "POST",
+        "/ops/v1/tenants/:code/reactivate",
+        "tenant.reactivate",
+    ),
+    crate::rbac::RouteRule::new("POST", "/ops/v1/tenants/:code/activate", "tenant.activate"),
+    crate::rbac::RouteRule::new(
+        "POST",
+        "/ops/v1/tenants/:code/extend-trial",
+        "tenant.extend_trial",
+    ),
+    crate::rbac::RouteRule::new("POST", "/ops/v1/tenants/:code/plan", "tenant.change_plan"),
+    crate::rbac::RouteRule::new("POST", "/ops/v1/tenants/:code/close", "tenant.close"),
+    crate::rbac::RouteRule::new(
+        "POST",
+        "/ops/v1/tenants/:code/regulator-link",
+        "tenant.link_licence",
+    ),
+    crate::rbac::RouteRule::new(
+        "POST",
+        "/ops/v1/tenants/:code/admin-password-link",
+        "tenant.admin_password_link",
+    ),
+    crate::rbac::RouteRule::new("GET", "/ops/v1/jobs", "job.read"),
+    crate::rbac::RouteRule::new("GET", "/ops/v1/jobs/:id", "job.read"),
+    crate::rbac::RouteRule::new("POST", "/ops/v1/jobs/:id/rerun", "job.rerun"),
+];
+
 pub type OpsApi = (
     auth::OpsAuthApi,
     tenants::TenantsApi,

@@ -16,6 +16,12 @@ mod steps;
 
 pub use api::CloseOfBusinessApi;
 
+/// Permissions of the close-of-business endpoints.
+pub const ROUTES: &[platform::rbac::RouteRule] = &[
+    platform::rbac::RouteRule::new("GET", "/api/v1/close-of-business", "cob.read"),
+    platform::rbac::RouteRule::new("PUT", "/api/v1/close-of-business/settings", "cob.configure"),
+];
+
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use platform::{

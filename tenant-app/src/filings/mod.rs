@@ -30,6 +30,14 @@ use supervision_metrics::filing::{content_hash, FilingContent};
 use crate::ledger::periods;
 use crate::ApiTag;
 
+/// Permissions: finance prepares (`filing.prepare`), the admin submits (`filing.submit`).
+pub const ROUTES: &[platform::rbac::RouteRule] = &[
+    platform::rbac::RouteRule::new("POST", "/api/v1/filings", "filing.prepare"),
+    platform::rbac::RouteRule::new("GET", "/api/v1/filings", "filing.read"),
+    platform::rbac::RouteRule::new("GET", "/api/v1/filings/:id", "filing.read"),
+    platform::rbac::RouteRule::new("POST", "/api/v1/filings/:id/submit", "filing.submit"),
+];
+
 /// The kinds of monthly filing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename_all = "snake_case")]
@@ -373,13 +381,6 @@ impl FilingsApi {
         auth: StaffAuth,
         id: Path<i64>,
     ) -> ApiResult<Json<Filing>> {
-        // Until roles exist (identity), the company admin is the seeded `admin` user.
-        if auth.0.session.username != "admin" {
-            return Err(ApiError::forbidden(
-                "forbidden",
-                "only the company's admin may submit a filing to the regulator",
-            ));
-        }
         let mut tx = tenancy::begin(&state.pool, auth.tenant()?).await?;
         let filing = submit(&mut tx, &auth.0.actor, id.0).await?;
         tx.commit().await?;

@@ -21,6 +21,86 @@ mod reconciliation;
 pub mod settings;
 mod statements;
 
+/// Permissions of the ledger endpoints.
+pub const ROUTES: &[platform::rbac::RouteRule] = &[
+    platform::rbac::RouteRule::new("GET", "/api/v1/ledger/accounts", "ledger.read"),
+    platform::rbac::RouteRule::new("POST", "/api/v1/ledger/accounts", "ledger.configure"),
+    platform::rbac::RouteRule::new(
+        "DELETE",
+        "/api/v1/ledger/accounts/:code",
+        "ledger.configure",
+    ),
+    platform::rbac::RouteRule::new("GET", "/api/v1/ledger/bank-accounts", "ledger.read"),
+    platform::rbac::RouteRule::new("POST", "/api/v1/ledger/bank-accounts", "ledger.configure"),
+    platform::rbac::RouteRule::new("GET", "/api/v1/ledger/bank-accounts/:id", "ledger.read"),
+    platform::rbac::RouteRule::new(
+        "POST",
+        "/api/v1/ledger/bank-accounts/:id/make-dedicated",
+        "ledger.configure",
+    ),
+    platform::rbac::RouteRule::new("GET", "/api/v1/ledger/borrowings", "ledger.read"),
+    platform::rbac::RouteRule::new("POST", "/api/v1/ledger/borrowings", "ledger.post"),
+    platform::rbac::RouteRule::new(
+        "POST",
+        "/api/v1/ledger/borrowings/:id/repayments",
+        "ledger.post",
+    ),
+    platform::rbac::RouteRule::new("GET", "/api/v1/ledger/vouchers", "ledger.read"),
+    platform::rbac::RouteRule::new("GET", "/api/v1/ledger/vouchers/:id", "ledger.read"),
+    platform::rbac::RouteRule::new("POST", "/api/v1/ledger/vouchers/:id/reverse", "ledger.post"),
+    platform::rbac::RouteRule::new("GET", "/api/v1/ledger/net-assets", "ledger.read"),
+    platform::rbac::RouteRule::new("GET", "/api/v1/ledger/opening-balances", "ledger.read"),
+    platform::rbac::RouteRule::new("GET", "/api/v1/ledger/manual-vouchers", "ledger.read"),
+    platform::rbac::RouteRule::new("POST", "/api/v1/ledger/manual-vouchers", "ledger.post"),
+    platform::rbac::RouteRule::new("GET", "/api/v1/ledger/manual-vouchers/:id", "ledger.read"),
+    platform::rbac::RouteRule::new("PUT", "/api/v1/ledger/manual-vouchers/:id", "ledger.post"),
+    platform::rbac::RouteRule::new(
+        "POST",
+        "/api/v1/ledger/manual-vouchers/:id/review",
+        "ledger.review",
+    ),
+    platform::rbac::RouteRule::new(
+        "POST",
+        "/api/v1/ledger/manual-vouchers/:id/post",
+        "ledger.post",
+    ),
+    platform::rbac::RouteRule::new(
+        "POST",
+        "/api/v1/ledger/manual-vouchers/:id/discard",
+        "ledger.post",
+    ),
+    platform::rbac::RouteRule::new("GET", "/api/v1/ledger/periods", "ledger.read"),
+    platform::rbac::RouteRule::new(
+        "POST",
+        "/api/v1/ledger/periods/:period/close",
+        "ledger.close",
+    ),
+    platform::rbac::RouteRule::new("GET", "/api/v1/ledger/trial-balance", "ledger.read"),
+    platform::rbac::RouteRule::new("GET", "/api/v1/ledger/balance-sheet", "ledger.read"),
+    platform::rbac::RouteRule::new("GET", "/api/v1/ledger/income-statement", "ledger.read"),
+    platform::rbac::RouteRule::new("GET", "/api/v1/ledger/cash-flow-statement", "ledger.read"),
+    platform::rbac::RouteRule::new("GET", "/api/v1/ledger/general-ledger", "ledger.read"),
+    platform::rbac::RouteRule::new("GET", "/api/v1/ledger/sub-ledger", "ledger.read"),
+    platform::rbac::RouteRule::new("GET", "/api/v1/ledger/cash-journal", "ledger.read"),
+    platform::rbac::RouteRule::new(
+        "GET",
+        "/api/v1/ledger/bank-accounts/:id/journal",
+        "ledger.read",
+    ),
+    platform::rbac::RouteRule::new(
+        "POST",
+        "/api/v1/ledger/bank-accounts/:id/statements",
+        "ledger.reconcile",
+    ),
+    platform::rbac::RouteRule::new(
+        "GET",
+        "/api/v1/ledger/bank-accounts/:id/reconciliation",
+        "ledger.read",
+    ),
+    platform::rbac::RouteRule::new("GET", "/api/v1/ledger/settings", "ledger.read"),
+    platform::rbac::RouteRule::new("PATCH", "/api/v1/ledger/settings", "ledger.configure"),
+];
+
 pub use balances::net_assets;
 pub use posting::{post, reverse, Posted, Source};
 

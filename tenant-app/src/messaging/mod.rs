@@ -16,6 +16,28 @@ pub mod template;
 pub mod templates;
 
 /// The messaging endpoints of `/api/v1`.
+/// Permissions of the messaging endpoints.
+pub const ROUTES: &[platform::rbac::RouteRule] = &[
+    platform::rbac::RouteRule::new("GET", "/api/v1/reminder-settings", "message.read"),
+    platform::rbac::RouteRule::new("PUT", "/api/v1/reminder-settings", "message.configure"),
+    platform::rbac::RouteRule::new("GET", "/api/v1/message-templates", "message.read"),
+    platform::rbac::RouteRule::new(
+        "PUT",
+        "/api/v1/message-templates/:kind/:channel",
+        "message.configure",
+    ),
+    platform::rbac::RouteRule::new("GET", "/api/v1/messages", "message.read"),
+    platform::rbac::RouteRule::new("GET", "/api/v1/messages/:id", "message.read"),
+    platform::rbac::RouteRule::new("POST", "/api/v1/messages/:id/resolve", "message.resolve"),
+    platform::rbac::RouteRule::new("GET", "/api/v1/contact-opt-outs", "message.read"),
+    platform::rbac::RouteRule::new("POST", "/api/v1/contact-opt-outs", "message.opt_out"),
+    platform::rbac::RouteRule::new(
+        "DELETE",
+        "/api/v1/contact-opt-outs/:channel/:recipient",
+        "message.opt_out",
+    ),
+];
+
 pub type MessagingApi = (
     settings::ReminderSettingsApi,
     templates::TemplatesApi,
