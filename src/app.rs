@@ -80,8 +80,11 @@ pub fn route_rules() -> Vec<platform::rbac::RouteRule> {
         tenant_app::approval::workflow::ROUTES,
         tenant_app::approval::queues::ROUTES,
         tenant_app::inbox::ROUTES,
+        tenant_app::firm_profile::ROUTES,
+        tenant_app::filings::ROUTES,
         platform::ops::ROUTES,
         supervisor_portal::ROUTES,
+        supervisor_portal::filings::ROUTES,
     ];
     tables.iter().flat_map(|t| t.iter().copied()).collect()
 }

@@ -722,3 +722,95 @@ async fn licensing_goes_from_intake_through_review_to_a_decision_that_registers_
     .unwrap();
     assert_eq!(audited, 3);
 }
+
+/// The table metrics of §3 (overdue buckets; mix by term, size, purpose, security and
+/// borrower type) of five firms equal the counts and balances computed here from their books.
+#[tokio::test]
+async fn five_firms_overdue_buckets_and_mix_equal_their_books() {
+    use supervision_metrics::{OverdueBucket, SizeBand, TermBand};
+    let app = common::spawn().await;
+    let j = jurisdiction();
+    let reg = app.regulator_token(&[&j]).await;
+    let as_of = day("2026-03-14");
+    for i in 1..=5u32 {
+        let t = app.tenant().await;
+        link(&app, &t, &j).await;
+        let mut input = book(i, as_of);
+        // vary the bands: some loans short, large, agricultural, pledged, to farmers
+        for (n, l) in input.loans.iter_mut().enumerate() {
+            l.term_months = [1, 4, 7, 12, 36][n % 5];
+            l.contract_size =
+                [d("100000"), d("250000"), d("400000"), d("600000")][(n + i as usize) % 4];
+            l.purpose = Purpose::ALL[n % 3];
+            l.security = Security::ALL[(n + 1) % 4];
+            l.borrower_type = BorrowerType::ALL[(n + 2) % 4];
+        }
+        submit(&app, &t, &input).await;
+        let (s, firm) = app
+            .get(&format!("/supervision/v1/firms/{}", t.code), Some(&reg))
+            .await;
+        assert_eq!(s, 200, "{firm}");
+        let m = &firm["latest_metrics"];
+        let lb: Decimal = input.loans.iter().map(|l| l.balance).sum();
+        // a table's row of a key: (count, balance, share)
+        let check = |table: &Value, key: Value, pick: &dyn Fn(&LoanFacts) -> bool| {
+            let (n, b) = input
+                .loans
+                .iter()
+                .filter(|l| pick(l))
+                .fold((0u64, Decimal::ZERO), |(n, b), l| (n + 1, b + l.balance));
+            let row = table.as_array().unwrap().iter().find(|r| r["key"] == key);
+            match row {
+                Some(r) => {
+                    assert_eq!(r["count"], n, "{key} count of firm {i}");
+                    assert_eq!(dec(&r["balance"]), Some(b), "{key} balance of firm {i}");
+                    assert_eq!(
+                        dec(&r["share"]["value"]),
+                        Some(round6(b / lb)),
+                        "{key} share of firm {i}"
+                    );
+                }
+                None => assert_eq!(n, 0, "{key} missing for firm {i}: {table}"),
+            }
+        };
+        let key = |v: &dyn erased::Key| v.json();
+        for bucket in OverdueBucket::ALL {
+            check(&m["overdue_buckets"], key(&bucket), &|l| {
+                OverdueBucket::of(l.dpd) == Some(bucket)
+            });
+        }
+        for band in TermBand::ALL {
+            check(&m["mix"]["by_term"], key(&band), &|l| {
+                TermBand::of(l.term_months) == band
+            });
+        }
+        for band in SizeBand::ALL {
+            check(&m["mix"]["by_size"], key(&band), &|l| {
+                SizeBand::of(l.contract_size) == band
+            });
+        }
+        for p in Purpose::ALL {
+            check(&m["mix"]["by_purpose"], key(&p), &|l| l.purpose == p);
+        }
+        for s in Security::ALL {
+            check(&m["mix"]["by_security"], key(&s), &|l| l.security == s);
+        }
+        for b in BorrowerType::ALL {
+            check(&m["mix"]["by_borrower_type"], key(&b), &|l| {
+                l.borrower_type == b
+            });
+        }
+    }
+}
+
+mod erased {
+    /// A band or kind as the JSON key the metrics use.
+    pub trait Key {
+        fn json(&self) -> serde_json::Value;
+    }
+    impl<T: serde::Serialize> Key for T {
+        fn json(&self) -> serde_json::Value {
+            serde_json::to_value(self).unwrap()
+        }
+    }
+}

@@ -10,6 +10,7 @@ pub mod borrower_link;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod export;
 pub mod http;
 pub mod jobs;
 pub mod lifecycle;

@@ -2,6 +2,7 @@
 
 pub mod access;
 mod auth;
+pub mod filings;
 mod licences;
 mod licensing;
 mod monitoring;
@@ -18,6 +19,8 @@ enum SupervisionTag {
     Licences,
     /// Firms, metrics, thresholds and alerts.
     Monitoring,
+    /// Firm profiles and monthly filings (报送) with their deadlines.
+    Filings,
 }
 
 /// Every operation of `/supervision/v1`.
@@ -94,6 +97,7 @@ pub type SupervisionApi = (
     licences::LicencesApi,
     licensing::LicensingApi,
     monitoring::MonitoringApi,
+    filings::FilingsApi,
 );
 
 /// The API value to serve.
@@ -103,5 +107,6 @@ pub fn api() -> SupervisionApi {
         licences::LicencesApi,
         licensing::LicensingApi,
         monitoring::MonitoringApi,
+        filings::FilingsApi,
     )
 }

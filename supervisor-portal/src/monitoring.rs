@@ -35,11 +35,11 @@ pub(crate) async fn my_jurisdictions(
     Ok(list.unwrap_or_default())
 }
 
-async fn read_tx(state: &AppState) -> ApiResult<SupervisionTx> {
+pub(crate) async fn read_tx(state: &AppState) -> ApiResult<SupervisionTx> {
     Ok(supervision_tx(&state.pool, &state.config.tenancy.role_prefix, Access::Read).await?)
 }
 
-async fn write_tx(state: &AppState) -> ApiResult<SupervisionTx> {
+pub(crate) async fn write_tx(state: &AppState) -> ApiResult<SupervisionTx> {
     Ok(supervision_tx(
         &state.pool,
         &state.config.tenancy.role_prefix,
@@ -177,7 +177,7 @@ fn metric_by_code(code: &str) -> Option<Metric> {
     Metric::ALL.into_iter().find(|m| m.code() == code)
 }
 
-fn check_jurisdiction(mine: &[String], jurisdiction: &str) -> ApiResult<()> {
+pub(crate) fn check_jurisdiction(mine: &[String], jurisdiction: &str) -> ApiResult<()> {
     if mine.iter().any(|j| j == jurisdiction) {
         Ok(())
     } else {

@@ -9,6 +9,8 @@ pub mod borrower_page;
 pub mod branches;
 pub mod close_of_business;
 pub mod customers;
+pub mod filings;
+pub mod firm_profile;
 pub mod inbox;
 pub mod ledger;
 pub mod lending_settings;
@@ -39,6 +41,8 @@ enum ApiTag {
     Ledger,
     /// Borrower reminders: settings, templates, the outbox, opt-outs (消息中心).
     Messaging,
+    /// What the company reports to the regulator: its firm profile and monthly filings (报送).
+    Supervision,
     /// Close of business (日终): when it runs and what each closed date did.
     CloseOfBusiness,
     /// Customers (客户管理): records, links, blacklist, hand-overs, merges, attachments.
@@ -62,6 +66,8 @@ pub type TenantApi = (
     regulator_link::RegulatorLinkApi,
     ledger::LedgerApi,
     messaging::MessagingApi,
+    firm_profile::FirmProfileApi,
+    filings::FilingsApi,
     close_of_business::CloseOfBusinessApi,
     customers::CustomersApi,
     (ratings::RatingsApi, limits::LimitsApi),
@@ -79,6 +85,8 @@ pub fn api() -> TenantApi {
         regulator_link::RegulatorLinkApi,
         ledger::api(),
         messaging::api(),
+        firm_profile::FirmProfileApi,
+        filings::FilingsApi,
         close_of_business::CloseOfBusinessApi,
         customers::api(),
         (ratings::RatingsApi, limits::LimitsApi),

@@ -6,6 +6,7 @@
 mod bands;
 mod cross_firm;
 mod error;
+pub mod filing;
 mod firm;
 mod input;
 mod metric;

@@ -13,7 +13,7 @@ pub mod bank_accounts;
 pub mod borrowings;
 mod cash_flow;
 pub mod chart;
-mod export;
+pub(crate) use platform::export;
 mod manual;
 pub mod periods;
 mod posting;

@@ -1,7 +1,7 @@
 //! Statements as JSON, CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese)
 //! or XLSX: one response type, chosen by `?format=`.
 
-use platform::{ApiError, ApiResult};
+use crate::{ApiError, ApiResult};
 use poem::{
     http::{header, StatusCode},
     IntoResponse, Response,
@@ -34,6 +34,8 @@ pub enum Cell {
     Text(String),
     /// An amount, written as a number with two decimals.
     Money(Decimal),
+    /// Another number (a ratio, a count), written as it is.
+    Number(Decimal),
     /// Nothing.
     Empty,
 }
@@ -106,6 +108,7 @@ pub fn csv(table: &Table) -> ApiResult<Vec<u8>> {
             let cells = row.iter().map(|c| match c {
                 Cell::Text(s) => s.clone(),
                 Cell::Money(d) => money_text(*d),
+                Cell::Number(d) => d.normalize().to_string(),
                 Cell::Empty => String::new(),
             });
             writer.write_record(cells).map_err(failed)?;
@@ -151,6 +154,9 @@ pub fn xlsx(table: &Table) -> ApiResult<Vec<u8>> {
                 }
                 Cell::Money(d) => {
                     sheet.write_with_format(r, c, *d, &amount).map_err(failed)?;
+                }
+                Cell::Number(d) => {
+                    sheet.write(r, c, *d).map_err(failed)?;
                 }
                 Cell::Empty => {}
             }
